@@ -1,0 +1,40 @@
+# Two commands do all set-up: `make demo` and `make test`. Everything goes into .venv.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: venv test test-core lint demo clean
+
+$(STAMP): requirements-dev.txt setup.py
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	$(PY) -m pip install --quiet -e .
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+test: $(STAMP)
+	$(PY) -m pytest
+	$(MAKE) test-core
+
+# ot_views must import and pass its tests without DRF: a second venv without it.
+NODRF := .venv-nodrf
+test-core:
+	test -x $(NODRF)/bin/python || $(PYTHON) -m venv $(NODRF)
+	$(NODRF)/bin/python -m pip install --quiet --upgrade pip
+	$(NODRF)/bin/python -m pip install --quiet $$(grep -viE '^(#|djangorestframework)' requirements-dev.txt)
+	$(NODRF)/bin/python -m pip install --quiet -e .
+	! $(NODRF)/bin/python -c "import rest_framework" 2>/dev/null
+	$(NODRF)/bin/python -m pytest -p no:cacheprovider -q
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check ot_views ot_views_drf
+
+demo: $(STAMP)
+	@echo "make demo arrives with the sample_api issue (#4)."
+
+clean:
+	rm -rf $(VENV) $(NODRF) build dist *.egg-info .pytest_cache .ruff_cache

@@ -1,0 +1,93 @@
+"""``OpenTracingMiddleware``: one server span for every request (``OPENTRACING_TRACE_ALL``)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction
+from django.http import HttpRequest, HttpResponseBase
+
+from . import naming, span
+from .conf import conf
+
+
+class OpenTracingMiddleware:
+    """Trace every request; put it first in ``MIDDLEWARE`` so the span covers the others.
+
+    The span is named ``HTTP <METHOD>`` until a view is resolved (a 404 keeps that name), then
+    from the view (``process_view``); a traced view inside renames and enriches the same span.
+    """
+
+    sync_capable = True
+    async_capable = True
+
+    def __init__(self, get_response: Callable[[HttpRequest], Any]) -> None:
+        if get_response is None:
+            raise ValueError("OpenTracingMiddleware needs get_response (Django passes it).")
+        self.get_response = get_response
+        self.async_mode = iscoroutinefunction(get_response)
+        if self.async_mode:
+            markcoroutinefunction(self)
+            # Sync hooks would each be pushed to a thread by Django in async mode.
+            self.process_view = self._aprocess_view  # type: ignore[method-assign]
+            self.process_exception = self._aprocess_exception  # type: ignore[method-assign]
+
+    def __call__(self, request: HttpRequest) -> Any:
+        if self.async_mode:
+            return self.__acall__(request)
+        handle = self._begin(request)
+        if handle is None:
+            return self.get_response(request)
+        try:
+            response = self.get_response(request)
+        except BaseException as exc:
+            handle.fail(exc)
+            raise
+        handle.done(response)
+        return response
+
+    async def __acall__(self, request: HttpRequest) -> HttpResponseBase:
+        get_response: Callable[[HttpRequest], Awaitable[HttpResponseBase]] = self.get_response
+        handle = self._begin(request)
+        if handle is None:
+            return await get_response(request)
+        try:
+            response = await get_response(request)
+        except BaseException as exc:
+            handle.fail(exc)
+            raise
+        handle.done(response)
+        return response
+
+    def _begin(self, request: HttpRequest) -> span.Handle | None:
+        if not conf.TRACE_ALL:
+            return None
+        return span.begin(request, naming.unresolved(request))
+
+    def process_view(
+        self, request: HttpRequest, view_func: Callable[..., Any], view_args: Any, view_kwargs: Any
+    ) -> None:
+        handle = span.current(request)
+        if handle is None:
+            return None
+        name, path = naming.for_view_func(view_func, request)
+        if conf.ROUTE_NAMES:
+            name = naming.route(request) or name
+        handle.rename(name)
+        handle.describe(path)
+        return None
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> None:
+        # Django turns the view's exception into a 500 before __call__ sees a response, so
+        # this is the only place the middleware alone can log it.
+        span.record_exception(request, exception)
+        return None
+
+    async def _aprocess_view(
+        self, request: HttpRequest, view_func: Callable[..., Any], view_args: Any, view_kwargs: Any
+    ) -> None:
+        return OpenTracingMiddleware.process_view(self, request, view_func, view_args, view_kwargs)
+
+    async def _aprocess_exception(self, request: HttpRequest, exception: Exception) -> None:
+        return OpenTracingMiddleware.process_exception(self, request, exception)

@@ -1,0 +1,305 @@
+"""The request span: the one mechanism that starts, enriches, records and finishes it.
+
+The middleware, the mixins and the decorator are adapters over this module. The first adapter
+to see a request calls ``begin()`` and owns the span; adapters inside it get a handle on the same
+span and only enrich it (name, view, traced attributes, exceptions). Only the owner activates,
+records the response and finishes, so a request has exactly one server span whatever the mix.
+
+Every call into the tracer is guarded (DESIGN 6): a failure is reported through ``faults`` and
+the request goes on as if untraced. Nothing here knows about class-based views or DRF.
+"""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Iterable
+from typing import Any
+
+import opentracing
+from django.core.exceptions import BadRequest, PermissionDenied, SuspiciousOperation
+from django.http import Http404, HttpRequest
+from django.utils.encoding import escape_uri_path
+
+from . import attributes, faults
+from .conf import conf
+from .propagation import extract
+
+#: Where the request span lives on the ``HttpRequest``.
+REQUEST_ATTR = "_ot_views_span"
+
+# Exceptions Django itself turns into a 4xx response: logged on the span, but not an error.
+_CLIENT_ERRORS: tuple[tuple[type[BaseException], int], ...] = (
+    (Http404, 404),
+    (PermissionDenied, 403),
+    (BadRequest, 400),
+    (SuspiciousOperation, 400),
+)
+
+
+class RequestSpan:
+    """The state of one request's span, stored on the request."""
+
+    __slots__ = ("described", "exc", "finished", "scope", "span", "tracer")
+
+    def __init__(self, tracer: opentracing.Tracer, span: opentracing.Span) -> None:
+        self.tracer = tracer
+        self.span = span
+        self.scope: opentracing.Scope | None = None
+        self.exc: BaseException | None = None
+        self.finished = False
+        self.described = False
+
+    def finish(self) -> None:
+        if self.finished:
+            return
+        self.finished = True
+        try:
+            self.span.finish()
+        except Exception as exc:
+            faults.report("finish", exc)
+
+    def deactivate(self) -> None:
+        scope, self.scope = self.scope, None
+        if scope is not None:
+            try:
+                scope.close()
+            except Exception as exc:
+                faults.report("scope close", exc)
+
+
+class Handle:
+    """What an adapter holds while its view runs."""
+
+    __slots__ = ("owner", "request", "rs")
+
+    def __init__(self, rs: RequestSpan, owner: bool, request: HttpRequest) -> None:
+        self.rs = rs
+        self.owner = owner
+        self.request = request
+
+    @property
+    def span(self) -> opentracing.Span:
+        return self.rs.span
+
+    def rename(self, operation_name: str | None) -> None:
+        if operation_name:
+            try:
+                self.rs.span.set_operation_name(operation_name)
+            except Exception as exc:
+                faults.report("set operation name", exc)
+
+    def describe(self, view_path: str | None, tags: dict[str, Any] | None = None) -> None:
+        """Tag the resolved view and route; the first adapter that knows them wins."""
+        rs = self.rs
+        if rs.described and not tags:
+            return
+        try:
+            if not rs.described:
+                match = getattr(self.request, "resolver_match", None)
+                pattern = getattr(match, "route", None) if match is not None else None
+                if pattern:
+                    rs.span.set_tag("http.route", str(pattern))
+                if view_path:
+                    rs.span.set_tag("django.view", view_path)
+                    rs.described = True
+            if tags:
+                for key, value in tags.items():
+                    rs.span.set_tag(key, value)
+        except Exception as exc:
+            faults.report("tag", exc)
+
+    def trace_attributes(self, target: Any, names: Iterable[str]) -> None:
+        if not names:
+            return
+        tags = attributes.collect(target, names, conf.REDACTED_KEYS)
+        if not tags:
+            return
+        try:
+            span = self.rs.span
+            for key, value in tags:
+                span.set_tag(key, value)
+        except Exception as exc:
+            faults.report("tag", exc)
+
+    def fail(self, exc: BaseException, target: Any = None, names: Iterable[str] = ()) -> None:
+        """The view raised ``exc``: log it, read attributes, and finish if we own the span."""
+        record_exception(self.request, exc)
+        self.trace_attributes(self.request if target is None else target, names)
+        if self.owner:
+            self._close(None, target)
+
+    def done(self, response: Any, target: Any = None, names: Iterable[str] = ()) -> None:
+        """The view returned ``response``: read attributes, and finish if we own the span."""
+        self.trace_attributes(self.request if target is None else target, names)
+        if self.owner:
+            self._close(response, target)
+
+    def _close(self, response: Any, target: Any) -> None:
+        rs = self.rs
+        self.trace_attributes(self.request if target is None else target, conf.TRACED_ATTRIBUTES)
+        if response is not None:
+            record_response(rs, response)
+        rs.deactivate()
+        closers = getattr(response, "_resource_closers", None)
+        if getattr(response, "streaming", False) and closers is not None:
+            # Streaming and file responses: the body is produced after we return. The server
+            # calls response.close() when it is sent, and that is when the span ends.
+            closers.append(rs.finish)
+        else:
+            rs.finish()
+
+
+def begin(
+    request: HttpRequest,
+    operation_name: str,
+    *,
+    tracer: opentracing.Tracer | None = None,
+) -> Handle | None:
+    """Start the request's span, or join the one an outer adapter started.
+
+    Returns ``None`` when the request is not traced: an excluded path, a span that already
+    finished, or a tracer that failed to start one.
+    """
+    rs: RequestSpan | None = request.__dict__.get(REQUEST_ATTR)
+    if rs is not None:
+        if rs.finished:
+            return None
+        handle = Handle(rs, False, request)
+        handle.rename(operation_name)
+        return handle
+
+    excluded = conf.EXCLUDED_PATHS
+    if excluded is not None and excluded.search(request.path_info):
+        return None
+    if tracer is None:
+        tracer = conf.tracer
+    meta = request.META
+    parent = extract(tracer, meta)
+    tags: dict[str, Any] = {
+        "span.kind": "server",
+        "component": "django",
+        "http.method": request.method,
+        "http.url": _url(request, meta),
+    }
+    peer = meta.get("REMOTE_ADDR")
+    if peer:
+        tags["peer.ipv6" if ":" in peer else "peer.ipv4"] = peer
+    try:
+        span = tracer.start_span(
+            operation_name, child_of=parent, tags=tags, ignore_active_span=True
+        )
+    except Exception as exc:
+        faults.report("start", exc)
+        return None
+    rs = RequestSpan(tracer, span)
+    callback = conf.START_SPAN_CB
+    if callback is not None:
+        try:
+            callback(span, request)
+        except Exception as exc:
+            faults.report("start span callback", exc)
+    try:
+        rs.scope = tracer.scope_manager.activate(span, False)
+    except Exception as exc:
+        faults.report("activate", exc)
+    request.__dict__[REQUEST_ATTR] = rs
+    return Handle(rs, True, request)
+
+
+def current(request: Any) -> Handle | None:
+    """A non-owning handle on the request's live span, for adapters that only enrich it."""
+    http_request = getattr(request, "_request", request)
+    rs = getattr(http_request, "__dict__", {}).get(REQUEST_ATTR)
+    if rs is None or rs.finished:
+        return None
+    return Handle(rs, False, http_request)
+
+
+def get_span(request: Any) -> opentracing.Span | None:
+    """The live span of a Django ``HttpRequest`` or DRF ``Request``, else ``None``."""
+    handle = current(request)
+    return handle.rs.span if handle is not None else None
+
+
+def status_for(exc: BaseException) -> int | None:
+    """The 4xx status the framework answers ``exc`` with, or ``None`` for a real error."""
+    status = getattr(exc, "status_code", None)
+    if isinstance(status, int):
+        return status
+    for kind, code in _CLIENT_ERRORS:
+        if isinstance(exc, kind):
+            return code
+    return None
+
+
+def record_exception(request: Any, exc: BaseException, message: str | None = None) -> None:
+    """Log ``exc`` on the request's span once; mark ``error`` unless it maps to a 4xx.
+
+    ``message`` replaces ``str(exc)`` when the text could carry user input (DRF validation
+    errors pass the field names instead of the submitted values).
+    """
+    handle = current(request)
+    if handle is None:
+        return
+    rs = handle.rs
+    if rs.exc is exc:
+        return
+    rs.exc = exc
+    if message is None:
+        try:
+            message = str(exc)
+        except Exception:
+            message = "<unprintable exception>"
+    try:
+        stack = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    except Exception:
+        stack = ""
+    status = status_for(exc)
+    try:
+        rs.span.log_kv(
+            {
+                "event": "error",
+                "error.kind": type(exc).__name__,
+                "error.object": exc,
+                "message": message[: attributes.MAX_VALUE_LENGTH],
+                "stack": stack,
+            }
+        )
+        if status is None or status >= 500:
+            rs.span.set_tag("error", True)
+    except Exception as fault:
+        faults.report("log", fault)
+
+
+def record_response(rs: RequestSpan, response: Any) -> None:
+    try:
+        status = int(response.status_code)
+        rs.span.set_tag("http.status_code", status)
+        if status >= 500:
+            rs.span.set_tag("error", True)
+    except Exception as exc:
+        faults.report("tag", exc)
+
+
+def _url(request: HttpRequest, meta: Any) -> str:
+    """scheme://host/path?query without ``build_absolute_uri()``'s host validation and cost.
+
+    The query string keeps its keys; values of sensitive keys are redacted.
+    """
+    try:
+        scheme = request.scheme
+    except Exception:
+        scheme = "http"
+    host = meta.get("HTTP_HOST")
+    if not host:
+        host = meta.get("SERVER_NAME", "")
+        port = str(meta.get("SERVER_PORT", ""))
+        if port and port != ("443" if scheme == "https" else "80"):
+            host = f"{host}:{port}"
+    url = f"{scheme}://{host}{escape_uri_path(request.path)}"
+    query = meta.get("QUERY_STRING")
+    if query:
+        url = f"{url}?{attributes.redact_pairs(query, conf.REDACTED_KEYS)}"
+    if len(url) > attributes.MAX_VALUE_LENGTH:
+        url = url[: attributes.MAX_VALUE_LENGTH]
+    return url

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class DrfTestsConfig(AppConfig):
+    name = "tests.drf"
+    label = "drf"

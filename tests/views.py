@@ -1,0 +1,160 @@
+"""Views the core tests drive; each shows one way of tracing."""
+
+from __future__ import annotations
+
+import asyncio
+
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpResponse,
+    JsonResponse,
+    StreamingHttpResponse,
+)
+from django.views import View
+
+from ot_views import TracedView, TracedViewMixin, get_span, get_tracer, inject_headers, trace
+
+
+class Plain(TracedView):
+    def get(self, request, *args, **kwargs):
+        return HttpResponse("plain")
+
+    def post(self, request, *args, **kwargs):
+        return HttpResponse("posted", status=201)
+
+
+class BookDetail(TracedViewMixin, View):
+    traced_attributes = [
+        "path",
+        "method",
+        "user.username",
+        "META",
+        "headers",
+        "GET",
+        "POST",
+        "COOKIES",
+        "headers.user-agent",
+        "missing.attr",
+        "kwargs",
+    ]
+
+    def get(self, request, pk):
+        return JsonResponse({"pk": pk})
+
+    def post(self, request, pk):
+        return JsonResponse({"pk": pk, "posted": True})
+
+
+class Named(TracedView):
+    operation_name = "books.custom"
+
+    def get(self, request):
+        return HttpResponse("named")
+
+
+class PerRequestName(TracedView):
+    def get_operation_name(self, request):
+        return f"per-request.{request.GET.get('kind', 'none')}"
+
+    def get(self, request):
+        return HttpResponse("ok")
+
+
+class Boom(TracedView):
+    def get(self, request):
+        raise ValueError("boom happened")
+
+
+class Missing(TracedView):
+    def get(self, request):
+        raise Http404("no such book")
+
+
+class Status(TracedView):
+    def get(self, request, code):
+        return HttpResponse(status=code)
+
+
+class Child(TracedView):
+    def get(self, request):
+        with get_tracer().start_active_span("child.work") as scope:
+            scope.span.set_tag("work", "done")
+        return JsonResponse(inject_headers())
+
+
+class AsyncChild(TracedView):
+    traced_attributes = ["path"]
+
+    async def get(self, request):
+        await asyncio.sleep(0)
+        with get_tracer().start_active_span("async.child"):
+            await asyncio.sleep(0.01)
+        return HttpResponse("async")
+
+
+class AsyncBoom(TracedView):
+    async def get(self, request):
+        await asyncio.sleep(0)
+        raise RuntimeError("async boom")
+
+
+class Stream(TracedView):
+    def get(self, request):
+        def body():
+            yield b"a"
+            span = get_span(request)
+            yield b"live" if span is not None else b"gone"
+
+        return StreamingHttpResponse(body())
+
+
+class File(TracedView):
+    def get(self, request):
+        import io
+
+        return FileResponse(io.BytesIO(b"x" * 10000), filename="x.bin")
+
+
+class SpanInView(TracedView):
+    def get(self, request):
+        span = get_span(request)
+        span.set_tag("from.view", "yes")
+        return HttpResponse("ok")
+
+
+class Untraced(View):
+    def get(self, request):
+        return HttpResponse("untraced")
+
+
+class UntracedBoom(View):
+    def get(self, request):
+        raise KeyError("middleware-only")
+
+
+@trace("path", "GET")
+def func_view(request):
+    return HttpResponse("func")
+
+
+@trace(operation_name="func.renamed")
+def func_named(request):
+    return HttpResponse("func")
+
+
+@trace("path")
+async def afunc_view(request):
+    await asyncio.sleep(0)
+    with get_tracer().start_active_span("afunc.child"):
+        pass
+    return HttpResponse("afunc")
+
+
+@trace()
+def func_boom(request):
+    raise ZeroDivisionError("func boom")
+
+
+def plain_func(request):
+    return HttpResponse("plain func")
