@@ -139,6 +139,15 @@ class Handle:
         self.trace_attributes(self.request if target is None else target, conf.TRACED_ATTRIBUTES)
         if response is not None:
             record_response(rs, response)
+        elif rs.exc is not None:
+            # The view raised: Django answers a 4xx exception (Http404, PermissionDenied, an
+            # exception with a ``status_code``) with that status, so the span says so too.
+            status = status_for(rs.exc)
+            if status is not None:
+                try:
+                    rs.span.set_tag("http.status_code", status)
+                except Exception as exc:
+                    faults.report("tag", exc)
         rs.deactivate()
         closers = getattr(response, "_resource_closers", None)
         if getattr(response, "streaming", False) and closers is not None:

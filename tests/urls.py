@@ -26,6 +26,8 @@ urlpatterns = [
     path("afunc/", views.afunc_view),
     path("func-boom/", views.func_boom),
     path("plain-func/", views.plain_func),
+    path("raise/<str:kind>/", views.Raise.as_view()),
+    path("untraced-raise/<str:kind>/", views.untraced_raise),
     re_path(r"^health/?$", views.plain_func),
 ]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+from django.core.exceptions import BadRequest, PermissionDenied, SuspiciousOperation
 from django.http import (
     FileResponse,
     Http404,
@@ -158,3 +159,30 @@ def func_boom(request):
 
 def plain_func(request):
     return HttpResponse("plain func")
+
+
+class TeapotError(Exception):
+    """An application exception that carries its own HTTP status."""
+
+    status_code = 418
+
+
+RAISABLE = {
+    "permission": lambda: PermissionDenied("nope"),
+    "bad-request": lambda: BadRequest("bad"),
+    "suspicious": lambda: SuspiciousOperation("sus"),
+    "http404": lambda: Http404("gone"),
+    "teapot": lambda: TeapotError("short and stout"),
+    "value": lambda: ValueError("plain error"),
+}
+
+
+class Raise(TracedView):
+    """Raises the exception named in the URL, to check the 4xx/5xx rule."""
+
+    def get(self, request, kind):
+        raise RAISABLE[kind]()
+
+
+def untraced_raise(request, kind):
+    raise RAISABLE[kind]()
