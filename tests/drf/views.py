@@ -16,6 +16,10 @@ from ot_views_drf import TracedAPIView, TracedAPIViewMixin
 from .models import Book
 
 
+class TwoPerMinute(AnonRateThrottle):
+    rate = "2/min"
+
+
 class BookSerializer(serializers.ModelSerializer):
     class Meta:
         model = Book
@@ -65,7 +69,7 @@ class Secured(TracedAPIView):
 
 
 class Throttled(TracedAPIView):
-    throttle_classes = [AnonRateThrottle]
+    throttle_classes = [TwoPerMinute]
     authentication_classes = []
 
     def get(self, request):
@@ -92,7 +96,7 @@ class PlainSecured(APIView):
 
 
 class PlainThrottled(APIView):
-    throttle_classes = [AnonRateThrottle]
+    throttle_classes = [TwoPerMinute]
     authentication_classes = []
 
     def get(self, request):
