@@ -18,9 +18,16 @@ from opentracing import Format
 from . import faults
 from .conf import conf
 
+#: Header values longer than this are not handed to the tracer: no trace context needs them,
+#: and a tracer would happily parse a 100 KB hex "trace id" into a giant integer.
+MAX_HEADER_LENGTH = 4096
+
 
 class MetaCarrier(Mapping[str, str]):
-    """HTTP headers of a WSGI/ASGI ``META`` dict as ``{"header-name": value}``."""
+    """HTTP headers of a WSGI/ASGI ``META`` dict as ``{"header-name": value}``.
+
+    Oversized and non-string values are hidden, so a hostile header reads as absent.
+    """
 
     __slots__ = ("_meta",)
 
@@ -33,13 +40,18 @@ class MetaCarrier(Mapping[str, str]):
             value = self._meta[upper]
         else:
             value = self._meta["HTTP_" + upper]
-        if not isinstance(value, str):
+        if not isinstance(value, str) or len(value) > MAX_HEADER_LENGTH:
             raise KeyError(key)
         return value
 
     def __iter__(self) -> Iterator[str]:
-        for key in self._meta:
-            if key.startswith("HTTP_") and isinstance(key, str):
+        for key, value in self._meta.items():
+            if (
+                isinstance(key, str)
+                and key.startswith("HTTP_")
+                and isinstance(value, str)
+                and len(value) <= MAX_HEADER_LENGTH
+            ):
                 yield key[5:].replace("_", "-").lower()
 
     def __len__(self) -> int:
