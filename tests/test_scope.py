@@ -93,5 +93,5 @@ def test_scope_is_closed_after_an_exception(tracer):
     Client(raise_request_exception=False).get("/boom/")
     assert tracer.active_span is None
     Client().get("/child/")
-    span = [s for s in server_spans(tracer) if s.operation_name == "Child.get"][0]
+    span = next(s for s in server_spans(tracer) if s.operation_name == "Child.get")
     assert span.parent_id is None
