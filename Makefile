@@ -33,8 +33,10 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check ot_views ot_views_drf
 
+# Two sample_api processes (uvicorn, 127.0.0.1, free ports), a scripted scenario, its traces as
+# trees; runs until Ctrl-C. DEMO_ONESHOT=1 exits after the scenario.
 demo: $(STAMP)
-	@echo "make demo arrives with the sample_api issue (#4)."
+	$(PY) -m sample_api.demo
 
 clean:
 	rm -rf $(VENV) $(NODRF) build dist *.egg-info .pytest_cache .ruff_cache
