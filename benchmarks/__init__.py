@@ -1,0 +1,1 @@
+"""Per-request cost of tracing: ``python benchmarks/bench.py`` (or ``make bench``)."""
