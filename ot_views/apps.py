@@ -12,3 +12,6 @@ class OtViewsConfig(AppConfig):
         from .checks import check_settings
 
         checks.register(check_settings, checks.Tags.compatibility)
+        from .db import install as install_sql_spans
+
+        install_sql_spans()  # child spans for SQL queries, DESIGN 8
