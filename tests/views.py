@@ -186,3 +186,17 @@ class Raise(TracedView):
 
 def untraced_raise(request, kind):
     raise RAISABLE[kind]()
+
+
+class AsyncPlain(TracedView):
+    """An async view that does not touch the tracer itself."""
+
+    async def get(self, request):
+        await asyncio.sleep(0)
+        return HttpResponse("async plain")
+
+
+@trace("path")
+async def afunc_plain(request):
+    await asyncio.sleep(0)
+    return HttpResponse("afunc plain")
