@@ -28,6 +28,8 @@ urlpatterns = [
     path("plain-func/", views.plain_func),
     path("raise/<str:kind>/", views.Raise.as_view()),
     path("async-plain/", views.AsyncPlain.as_view()),
+    path("async-stream/", views.AsyncStream.as_view()),
+    path("broken-stream/", views.BrokenStream.as_view()),
     path("afunc-plain/", views.afunc_plain),
     path("untraced-raise/<str:kind>/", views.untraced_raise),
     re_path(r"^health/?$", views.plain_func),

@@ -200,3 +200,22 @@ class AsyncPlain(TracedView):
 async def afunc_plain(request):
     await asyncio.sleep(0)
     return HttpResponse("afunc plain")
+
+
+class AsyncStream(TracedView):
+    async def get(self, request):
+        async def body():
+            yield b"a"
+            await asyncio.sleep(0.01)
+            yield b"live" if get_span(request) is not None else b"gone"
+
+        return StreamingHttpResponse(body())
+
+
+class BrokenStream(TracedView):
+    def get(self, request):
+        def body():
+            yield b"start"
+            raise OSError("disk went away")
+
+        return StreamingHttpResponse(body())
