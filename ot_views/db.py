@@ -39,12 +39,13 @@ Executor = Callable[[Any, Any, bool, dict[str, Any]], Any]
 
 _IDENT = r'(?:"[^"]{1,128}"|`[^`]{1,128}`|\[[^\]]{1,128}\]|[A-Za-z_][\w$]{0,127})'
 _VERB = re.compile(r"\s*(?:(?:/\*.*?\*/|--[^\n]*\n)\s*)*([A-Za-z]{1,20})", re.DOTALL)
-_TABLE_AFTER = {
-    "SELECT": re.compile(rf"\bFROM\s+({_IDENT}(?:\.{_IDENT})?)", re.IGNORECASE),
-    "DELETE": re.compile(rf"\bFROM\s+({_IDENT}(?:\.{_IDENT})?)", re.IGNORECASE),
-    "INSERT": re.compile(rf"\bINTO\s+({_IDENT}(?:\.{_IDENT})?)", re.IGNORECASE),
-    "REPLACE": re.compile(rf"\bINTO\s+({_IDENT}(?:\.{_IDENT})?)", re.IGNORECASE),
-    "UPDATE": re.compile(rf"UPDATE\s+(?:ONLY\s+)?({_IDENT}(?:\.{_IDENT})?)", re.IGNORECASE),
+_TABLE = re.compile(rf"\s+(?:ONLY\s+)?({_IDENT}(?:\.{_IDENT})?)")
+#: The keyword the table follows, per verb; UPDATE's table comes right after the verb.
+_TABLE_KEYWORD = {
+    "SELECT": re.compile(r"\bFROM\b", re.IGNORECASE),
+    "DELETE": re.compile(r"\bFROM\b", re.IGNORECASE),
+    "INSERT": re.compile(r"\bINTO\b", re.IGNORECASE),
+    "REPLACE": re.compile(r"\bINTO\b", re.IGNORECASE),
 }
 _UNQUOTE = str.maketrans("", "", '"`[]')
 
@@ -158,12 +159,28 @@ def operation_name(statement: str | None) -> str:
     if match is None:
         return "QUERY"
     verb = match.group(1).upper()
-    finder = _TABLE_AFTER.get(verb)
-    if finder is not None:
-        start = match.start(1)
-        found = finder.match(head, start) if verb == "UPDATE" else finder.search(head, start)
-        if found is not None:
-            return f"{verb} {found.group(1).translate(_UNQUOTE)}"
+    table = _table(head, verb, match.end(1))
+    return f"{verb} {table}" if table else verb
+
+
+def _table(head: str, verb: str, pos: int) -> str | None:
+    """The table after the first top-level FROM / INTO (or after UPDATE), unquoted.
+
+    Keywords inside parentheses are skipped: ``EXTRACT(YEAR FROM "created")`` in a column list
+    is not the table. A subquery (``FROM (SELECT ...``) gives no table rather than the inner one.
+    """
+    if verb != "UPDATE":
+        keyword = _TABLE_KEYWORD.get(verb)
+        if keyword is None:
+            return None
+        for found in keyword.finditer(head, pos):
+            if head.count("(", pos, found.start()) == head.count(")", pos, found.start()):
+                pos = found.end()
+                break
+        else:
+            return None
+    table = _TABLE.match(head, pos)
+    return table.group(1).translate(_UNQUOTE) if table is not None else None
     return verb
 
 
