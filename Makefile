@@ -33,10 +33,30 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check ot_views ot_views_drf
 
+# Issue 9: the version matrix, mypy --strict and the built wheel, all through tox (tox.ini).
+# tox goes into .venv; the pyenv interpreters go on PATH so it finds python3.10 ... python3.13.
+TOX := $(VENV)/bin/tox
+PYENV_ROOT ?= $(HOME)/.pyenv
+TOX_PATH := $(shell ls -d $(PYENV_ROOT)/versions/3.1*/bin 2>/dev/null | tr '\n' ':')$(PATH)
+.PHONY: matrix typecheck wheel-test
+
+$(TOX): $(STAMP)
+	$(PY) -m pip install --quiet "tox>=4.11"
+	touch $(TOX)
+
+matrix: $(TOX)
+	PATH="$(TOX_PATH)" $(TOX) run
+
+typecheck: $(TOX)
+	PATH="$(TOX_PATH)" $(TOX) run -e typecheck
+
+wheel-test: $(TOX)
+	PATH="$(TOX_PATH)" $(TOX) run -e wheel
+
 # Two sample_api processes (uvicorn, 127.0.0.1, free ports), a scripted scenario, its traces as
 # trees; runs until Ctrl-C. DEMO_ONESHOT=1 exits after the scenario.
 demo: $(STAMP)
 	$(PY) -m sample_api.demo
 
 clean:
-	rm -rf $(VENV) $(NODRF) build dist *.egg-info .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(NODRF) .tox build dist *.egg-info .pytest_cache .ruff_cache
