@@ -16,7 +16,11 @@ Usable as ``OPENTRACING_TRACER_CALLABLE = "ot_views.tracers.otel_tracer"``.
 
 from __future__ import annotations
 
+import os
+import signal
+import threading
 import traceback
+import weakref
 from collections.abc import Mapping, Sequence
 from importlib.metadata import entry_points
 from typing import Any
@@ -400,7 +404,8 @@ def otel_tracer(
       unless ``exporter``/``span_processor``/``endpoint`` is given).
     - ``set_global_provider``: also install the provider as OpenTelemetry's global one, so
       OpenTelemetry-native instrumentations (requests, psycopg) report to the same place.
-    - ``flush_on_exit``: shut the provider down (flushing buffered spans) at process exit.
+    - ``flush_on_exit``: flush buffered spans at process exit (``atexit``) and on SIGTERM (a
+      handler chained before the server's own, set when the tracer is built in the main thread).
     """
     if tracer_provider is None:
         resource = dict(resource_attributes or {})
@@ -421,6 +426,8 @@ def otel_tracer(
         tracer_provider.add_span_processor(BatchSpanProcessor(exporter))
     if set_global_provider:
         otel_trace.set_tracer_provider(tracer_provider)
+    if flush_on_exit:
+        _flush_on_sigterm(tracer_provider)
     return OTelTracer(
         tracer_provider,
         propagator=load_propagator(propagator) if propagator is not None else None,
@@ -441,3 +448,53 @@ def _otlp_exporter(endpoint: str | None, headers: Mapping[str, str] | None) -> S
         endpoint=_traces_endpoint(endpoint) if endpoint else None,
         headers=dict(headers) if headers else None,
     )
+
+
+_flushed_on_sigterm: weakref.WeakSet[TracerProvider] = weakref.WeakSet()
+_sigterm_hooked = False
+
+
+def _flush_on_sigterm(provider: TracerProvider | None = None, timeout: float = 5.0) -> None:
+    """Flush buffered spans when SIGTERM arrives, then let the previous handler act.
+
+    ``atexit`` (the SDK's ``shutdown_on_exit``) is not enough: uvicorn re-raises SIGTERM with
+    the handler it found at start-up after its graceful shutdown, and a process killed by a
+    signal runs no ``atexit`` hook. One handler serves every provider; it is installed from the
+    main thread only (Python's rule), at import of this module or when a tracer is built there.
+    Installed before the server starts (import ``ot_views.tracers`` in settings or in the
+    WSGI/ASGI module), it also flushes the requests the server drained during its shutdown.
+    The flush runs in a thread joined with a timeout, so a lock held by the interrupted main
+    thread can delay the exit but never hang it.
+    """
+    global _sigterm_hooked
+    if provider is not None:
+        _flushed_on_sigterm.add(provider)
+    if _sigterm_hooked or threading.current_thread() is not threading.main_thread():
+        return
+    try:
+        previous = signal.getsignal(signal.SIGTERM)
+    except (ValueError, AttributeError):  # pragma: no cover - no SIGTERM on this platform
+        return
+
+    def flush_all() -> None:
+        for each in list(_flushed_on_sigterm):
+            each.force_flush(int(timeout * 1000))
+
+    def on_sigterm(signum: int, frame: Any) -> None:
+        flusher = threading.Thread(target=flush_all, daemon=True)
+        flusher.start()
+        flusher.join(timeout)
+        if callable(previous):
+            previous(signum, frame)
+        elif previous in (signal.SIG_DFL, None):
+            signal.signal(signum, signal.SIG_DFL)
+            os.kill(os.getpid(), signum)
+
+    try:
+        signal.signal(signal.SIGTERM, on_sigterm)
+    except ValueError:  # pragma: no cover - not the main interpreter
+        return
+    _sigterm_hooked = True
+
+
+_flush_on_sigterm()
