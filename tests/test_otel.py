@@ -127,7 +127,8 @@ def serve(service: str, downstream: str) -> None:
     def stop(signum: int, frame: Any) -> None:
         raise SystemExit(0)  # a normal exit: atexit handlers (the span flush) run
 
-    signal.signal(signal.SIGTERM, stop)
+    if not os.environ.get("OTEL_TEST_DEFAULT_SIGTERM"):
+        signal.signal(signal.SIGTERM, stop)
     print(f"PORT {server.server_port}", flush=True)
     try:
         server.serve_forever(poll_interval=0.1)
@@ -298,10 +299,12 @@ def two_services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str,
     services: list[Service] = []
     try:
         # "back" names itself through OTEL_SERVICE_NAME, "front" through the tracer parameter.
+        # "back" keeps SIGTERM's default action (death, no atexit): the tracer's SIGTERM hook
+        # must flush; "front" exits through SystemExit.
         back = Service(
             "back",
             "http://127.0.0.1:9",
-            _clean_env(OTEL_SERVICE_NAME="otel-back", **common),
+            _clean_env(OTEL_SERVICE_NAME="otel-back", OTEL_TEST_DEFAULT_SIGTERM="1", **common),
             logs / "back.log",
         )
         services.append(back)
@@ -349,7 +352,7 @@ def _trace(spans: list[dict[str, Any]], front_path: str) -> list[dict[str, Any]]
 @pytest.mark.slow
 def test_two_services_exit_cleanly_and_export_otlp_http(two_services):
     assert two_services["statuses"] == {"hello": 200, "fail": 502, "continued": 200}
-    assert two_services["exit_codes"] == [0, 0]
+    assert two_services["exit_codes"] == [-signal.SIGTERM, 0]
     assert set(two_services["paths"]) == {"/v1/traces"}
     # 3 requests: front server + client span and back server span each.
     assert len(two_services["spans"]) == 9
