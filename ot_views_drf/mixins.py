@@ -58,7 +58,9 @@ class TracedAPIViewMixin(TracedViewMixin):
         super().initial(request, *args, **kwargs)  # type: ignore[misc]
 
     def handle_exception(self, exc: Exception) -> Response:
-        span.record_exception(self.request, exc, exception_message(exc))
+        # DRF's dispatch sets self.request before any handler can raise; the mixin itself
+        # declares no ``request`` (django-stubs types View.request as HttpRequest).
+        span.record_exception(getattr(self, "request", None), exc, exception_message(exc))
         return super().handle_exception(exc)  # type: ignore[misc, no-any-return]
 
 
