@@ -33,6 +33,14 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check ot_views ot_views_drf
 
+# Issue 5: per-request cost against untraced views, the tracer's own work and the two peers
+# (installed here, they are not test dependencies), then 100,000 requests of flat memory.
+.PHONY: bench
+bench: $(STAMP)
+	$(PY) -m pip install --quiet "django-opentracing==1.1.0" opentelemetry-instrumentation-django
+	$(PY) benchmarks/bench.py
+	$(PY) benchmarks/bench.py --memory
+
 # Issue 9: the version matrix, mypy --strict and the built wheel, all through tox (tox.ini).
 # tox goes into .venv; the pyenv interpreters go on PATH so it finds python3.10 ... python3.13.
 TOX := $(VENV)/bin/tox

@@ -1,0 +1,84 @@
+"""The benchmark script runs end to end with a tiny N (numbers are not checked: not a timing test).
+
+Each worker checks its variant answered 200 and finished exactly one span per request, so this
+also catches a traced variant that silently stopped tracing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SCRIPT = os.path.join(ROOT, "benchmarks", "bench.py")
+
+pytestmark = pytest.mark.skipif(
+    __import__("importlib").util.find_spec("rest_framework") is None,
+    reason="the benchmark's DRF variants need djangorestframework",
+)
+
+
+def _run(*args: str) -> dict:
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    proc = subprocess.run(
+        [sys.executable, SCRIPT, "--quick", "--json", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+        env=env,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return json.loads(proc.stdout)
+
+
+def test_quick_table_covers_untraced_traced_and_contract():
+    report = _run(
+        "--only",
+        "wsgi.func.ot_views,wsgi.cbv.ot_views,wsgi.drf.ot_views,asgi.cbv.ot_views",
+    )
+    rows = {r["key"]: r for r in report["rows"]}
+    assert set(rows) == {
+        "contract",
+        "wsgi.func",
+        "wsgi.func.ot_views",
+        "wsgi.cbv",
+        "wsgi.cbv.ot_views",
+        "wsgi.drf",
+        "wsgi.drf.ot_views",
+        "asgi.cbv",
+        "asgi.cbv.ot_views",
+    }
+    # The spans the traced variants produced are named as DESIGN 4 says.
+    assert rows["wsgi.func.ot_views"]["last_span"] == "hello"
+    assert rows["wsgi.cbv.ot_views"]["last_span"] == "TracedHello.get"
+    assert rows["wsgi.drf.ot_views"]["last_span"] == "TracedHelloAPI.get"
+    assert rows["asgi.cbv.ot_views"]["last_span"] == "TracedAsyncHello.get"
+    assert rows["wsgi.func"]["last_span"] is None
+    for row in rows.values():
+        assert row["best_us"] > 0
+    traced = rows["wsgi.cbv.ot_views"]
+    assert traced["baseline"] == "wsgi.cbv"
+    expected = traced["best_us"] - rows["wsgi.cbv"]["best_us"]
+    assert traced["overhead_us"] == pytest.approx(expected, abs=0.02)
+    assert traced["overhead_x_contract"] == pytest.approx(
+        expected / report["contract_us"], rel=0.05, abs=0.05
+    )
+    assert report["worst_ot_views_multiple"] == max(
+        rows[k]["overhead_x_contract"] for k in rows if rows[k]["ot_views"]
+    )
+
+
+def test_quick_memory_step_reports_every_checkpoint():
+    report = _run("--memory", "--memory-variants", "wsgi.cbv.ot_views")
+    (result,) = report["memory"]
+    assert result["key"] == "wsgi.cbv.ot_views"
+    assert result["requests"] == 400
+    assert result["checkpoints"][-1] == 400
+    assert len(result["rss_growth_bytes"]) == len(result["object_growth"]) == 10
+    # One span per request, warm-up included, all dropped by the tracer.
+    assert result["spans"] >= 400
