@@ -19,6 +19,12 @@ test: $(STAMP)
 	$(PY) -m pytest
 	$(MAKE) test-core
 
+# Issue 6: the reliability tests alone (real servers, faults, hostile input, secrets). They are
+# also collected by `make test` (testpaths = tests), so CI runs them there.
+.PHONY: test-reliability
+test-reliability: $(STAMP)
+	$(PY) -m pytest tests/reliability -q
+
 # ot_views must import and pass its tests without DRF: a second venv without it.
 NODRF := .venv-nodrf
 test-core:
