@@ -3,6 +3,8 @@ from __future__ import annotations
 import importlib.util
 
 import pytest
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from django.test import override_settings
 
 pytest_plugins = ["ot_views.testing"]
@@ -28,3 +30,17 @@ def with_middleware(settings):
 def no_tracer_settings():
     with override_settings(OPENTRACING_TRACER=None):
         yield
+
+
+@pytest.fixture
+def no_connection_housekeeping():
+    """Do what Django's test client does: keep the real handlers' request_started and
+    request_finished signals from closing (or probing) the test database connections, which
+    pytest-django forbids outside a ``django_db`` test. Tracing does not touch them."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)

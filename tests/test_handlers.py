@@ -9,24 +9,10 @@ from wsgiref.util import setup_testing_defaults
 import pytest
 from django.core.handlers.asgi import ASGIHandler
 from django.core.handlers.wsgi import WSGIHandler
-from django.core.signals import request_finished, request_started
-from django.db import close_old_connections
 
 from ot_views.testing import children_of, server_span
 
-
-@pytest.fixture(autouse=True)
-def no_connection_housekeeping():
-    """Do what Django's test client does: keep the real handlers' request_started and
-    request_finished signals from closing (or probing) the test database connections, which
-    pytest-django forbids outside a ``django_db`` test. Tracing does not touch them."""
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    try:
-        yield
-    finally:
-        request_started.connect(close_old_connections)
-        request_finished.connect(close_old_connections)
+pytestmark = pytest.mark.usefixtures("no_connection_housekeeping")
 
 
 def wsgi_get(path, query="", **extra):

@@ -20,6 +20,7 @@ def test_streaming_span_finishes_when_body_consumed(client, tracer):
     assert span.tags["http.status_code"] == 200
 
 
+@pytest.mark.usefixtures("no_connection_housekeeping")
 def test_streaming_span_finishes_on_close_without_consumption(client, tracer):
     response = client.get("/stream/")
     assert tracer.finished_spans() == []
