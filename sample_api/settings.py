@@ -21,7 +21,10 @@ VAR_DIR = Path(os.environ.get("SAMPLE_VAR_DIR", BASE_DIR / "var"))
 SAMPLE_SERVICE = os.environ.get("SAMPLE_SERVICE", "library")
 SAMPLE_INVENTORY_URL = os.environ.get("SAMPLE_INVENTORY_URL", "http://127.0.0.1:8001")
 
-# A development key: `manage.py check --deploy` says so (security.W009), on purpose.
+# `manage.py check --deploy` warns, on purpose, about this development set-up: security.W009
+# (this key), W018 (DEBUG), and W004, W008, W016 (HSTS, HTTPS redirect, secure CSRF cookie: the
+# demo serves plain HTTP on loopback). SAMPLE_SECRET_KEY and SAMPLE_DEBUG=0 leave only the three
+# HTTPS warnings, which a deployment behind TLS settles with its own settings.
 SECRET_KEY = os.environ.get(
     "SAMPLE_SECRET_KEY", "django-insecure-ot-views-sample-do-not-use-in-production"
 )
@@ -43,6 +46,8 @@ MIDDLEWARE = [
     "sample_api.library.middleware.TraceIdHeaderMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
 ROOT_URLCONF = "sample_api.urls"

@@ -1,0 +1,282 @@
+"""``make demo``'s entry point, run for real: two uvicorn processes, the scenario, the trees.
+
+Also the sample's system checks (``manage.py check``, with and without ``--deploy``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import selectors
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("rest_framework")
+
+ROOT = Path(__file__).resolve().parent.parent
+TREE_LINE = re.compile(
+    r"^(?P<indent> +)- (?P<op>.+?) \[(?P<service>[\w-]+)\] (?P<ms>[\d.]+) ms(?P<rest>.*)$"
+)
+pytestmark = pytest.mark.slow
+
+
+def demo_env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OTEL_", "SAMPLE_"))}
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    env.update(SAMPLE_VAR_DIR=str(tmp_path), DEMO_READY_TIMEOUT="30", **extra)
+    return env
+
+
+def parse_trees(output: str) -> dict[str, list[tuple[int, str, str, str]]]:
+    """Printed trees by their title: (depth, operation, service, rest of the line) per span."""
+    trees: dict[str, list[tuple[int, str, str, str]]] = {}
+    current: list[tuple[int, str, str, str]] | None = None
+    for line in output.splitlines():
+        header = re.match(r"^trace [0-9a-f]{16}  \((?P<title>.+)\)$", line)
+        if header:
+            current = trees.setdefault(header["title"].split(":")[0], [])
+            continue
+        match = TREE_LINE.match(line)
+        if match and current is not None:
+            depth = len(match["indent"]) // 2 - 1
+            current.append((depth, match["op"], match["service"], match["rest"]))
+        elif not line.strip():
+            current = None
+    return trees
+
+
+def ports_in(output: str) -> list[int]:
+    return [
+        int(p) for p in re.findall(r"http://127\.0\.0\.1:(\d+)", output.split("\n== scenario")[0])
+    ]
+
+
+def assert_closed(port: int) -> None:
+    with socket.socket() as sock:
+        sock.settimeout(1)
+        assert sock.connect_ex(("127.0.0.1", port)) != 0, f"port {port} still listening"
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    tmp_path = tmp_path_factory.mktemp("demo")
+    result = subprocess.run(
+        [sys.executable, "-m", "sample_api.demo"],
+        cwd=ROOT,
+        env=demo_env(tmp_path, DEMO_ONESHOT="1"),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    return result, tmp_path
+
+
+def test_demo_exits_cleanly_and_frees_its_ports(demo):
+    result, _ = demo
+    assert result.returncode == 0, result.stdout + result.stderr
+    ports = ports_in(result.stdout)
+    assert len(ports) == 2 and ports[0] != ports[1]
+    for port in ports:
+        assert_closed(port)
+
+
+def test_demo_prints_every_scenario_step(demo):
+    result, _ = demo
+    for line in (
+        "GET  /api/books/ ",
+        "POST /api/books/ ",
+        "GET  /api/books/999999/ ",
+        "GET  /fees/?cents=500&days=0 ",
+        "GET  /stats/ ",
+        "GET  /export.csv ",
+    ):
+        assert line in result.stdout
+    assert "expected" not in result.stdout  # every step answered what the scenario expects
+
+
+def test_cross_service_trace_has_both_server_spans_with_parentage(demo):
+    result, tmp_path = demo
+    tree = parse_trees(result.stdout)["availability"]
+    assert [(d, op, svc) for d, op, svc, _ in tree] == [
+        (0, "BookViewSet.availability", "library"),
+        (1, "GET inventory /stock/", "library"),
+        (2, "StockView.get", "inventory"),
+        (3, "stock.lookup", "inventory"),
+    ]
+    # The same, from the JSON the demo wrote: ids, not only indentation.
+    spans = json.loads((tmp_path / "demo-spans.json").read_text())
+    by_op = {s["operation"]: s for s in spans}
+    caller, call = by_op["BookViewSet.availability"], by_op["GET inventory /stock/"]
+    callee = by_op["StockView.get"]
+    assert caller["service"] == "library" and callee["service"] == "inventory"
+    assert caller["tags"]["span.kind"] == callee["tags"]["span.kind"] == "server"
+    assert call["tags"]["span.kind"] == "client"
+    assert caller["trace_id"] == call["trace_id"] == callee["trace_id"]
+    assert caller["parent_id"] is None
+    assert call["parent_id"] == caller["span_id"]
+    assert callee["parent_id"] == call["span_id"]
+
+
+def test_error_trace_is_marked_and_404_is_not(demo):
+    result, _ = demo
+    trees = parse_trees(result.stdout)
+    ((depth, op, service, rest),) = trees["loan fee with days=0"]
+    assert (depth, op, service) == (0, "loan_fee", "library")
+    assert "http.status_code=500" in rest and rest.endswith("ERROR")
+    assert "! ZeroDivisionError" in result.stdout
+    (missing,) = trees["missing book"]
+    assert "http.status_code=404" in missing[3] and "ERROR" not in missing[3]
+
+
+def test_async_view_and_child_spans_nest_under_their_request(demo):
+    trees = parse_trees(demo[0].stdout)
+    assert [(d, op) for d, op, _, _ in trees["async view"]] == [
+        (0, "StatsView.get"),
+        (1, "stats.count_books"),
+        (1, "stats.count_authors"),
+    ] or [(d, op) for d, op, _, _ in trees["async view"]] == [
+        (0, "StatsView.get"),
+        (1, "stats.count_authors"),
+        (1, "stats.count_books"),
+    ]
+    assert [(d, op) for d, op, _, _ in trees["list books"]] == [
+        (0, "BookViewSet.list"),
+        (1, "books.query"),
+        (1, "books.serialize"),
+    ]
+    assert [(d, op) for d, op, _, _ in trees["streaming CSV export"]] == [
+        (0, "export_csv"),
+        (1, "export.rows"),
+    ]
+    assert [op for _, op, _, _ in trees["create a book"]] == ["BookViewSet.create"]
+    assert [op for _, op, _, _ in trees["book detail"]] == ["BookViewSet.retrieve"]
+
+
+def test_async_view_really_ran_on_the_event_loop(demo):
+    # The two child spans of the async view overlap in time: asyncio.gather ran them together.
+    spans = json.loads((demo[1] / "demo-spans.json").read_text())
+    a, b = (s for s in spans if s["operation"].startswith("stats.count_"))
+    assert a["start"] < b["start"] + b["duration"] and b["start"] < a["start"] + a["duration"]
+
+
+def read_until(process: subprocess.Popen[bytes], marker: str, timeout: float) -> str:
+    """Output of ``process`` up to ``marker``; raw reads, so no buffered line hides from select."""
+    assert process.stdout is not None
+    fd = process.stdout.fileno()
+    seen = b""
+    deadline = time.monotonic() + timeout
+    with selectors.DefaultSelector() as selector:
+        selector.register(fd, selectors.EVENT_READ)
+        while marker.encode() not in seen:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise AssertionError(f"no {marker!r} in time; output so far:\n{seen.decode()}")
+            if selector.select(left):
+                chunk = os.read(fd, 65536)
+                if not chunk:
+                    raise AssertionError(f"demo exited early; output:\n{seen.decode()}")
+                seen += chunk
+    return seen.decode()
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_demo_keeps_running_until_interrupted_then_stops_both(tmp_path, sig):
+    process = subprocess.Popen(
+        [sys.executable, "-m", "sample_api.demo"],
+        cwd=ROOT,
+        env=demo_env(tmp_path),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        output = read_until(process, "Ctrl-C stops both services.", timeout=90)
+        ports = ports_in(output)
+        time.sleep(0.3)
+        assert process.poll() is None  # still serving
+        with socket.create_connection(("127.0.0.1", ports[0]), timeout=2):
+            pass
+        process.send_signal(sig)
+        assert process.wait(timeout=30) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=10)
+    for port in ports:
+        assert_closed(port)
+
+
+def manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(ROOT / "sample_api" / "manage.py"), *args],
+        cwd=ROOT,
+        env={
+            **{k: v for k, v in os.environ.items() if not k.startswith("OTEL_")},
+            # pytest-django exported the suite's settings module; the sample has its own.
+            "DJANGO_SETTINGS_MODULE": "sample_api.settings",
+            **env,
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_sample_settings_pass_system_checks(tmp_path):
+    result = manage("check", "--fail-level", "WARNING", SAMPLE_DB=str(tmp_path / "db.sqlite3"))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_deploy_check_lists_only_the_documented_dev_warnings(tmp_path):
+    db = str(tmp_path / "db.sqlite3")
+    dev = manage("check", "--deploy", SAMPLE_DB=db)
+    assert dev.returncode == 0, dev.stderr
+    found = set(re.findall(r"\((security\.W\d+)\)", dev.stdout + dev.stderr))
+    https = {"security.W004", "security.W008", "security.W016"}
+    assert found == {*https, "security.W009", "security.W018"}
+    key = "k" * 20 + "0123456789abcdefghijklmnopqrstuvwxyz"
+    prod = manage("check", "--deploy", SAMPLE_DB=db, SAMPLE_DEBUG="0", SAMPLE_SECRET_KEY=key)
+    found = set(re.findall(r"\((security\.W\d+)\)", prod.stdout + prod.stderr))
+    assert found == https  # settled by a deployment behind TLS
+
+
+def test_otlp_endpoint_switches_the_sample_to_the_otel_tracer(tmp_path):
+    # No span is exported: only the settings and their system checks are read.
+    code = (
+        "from django.conf import settings as s; "
+        "print(s.OPENTRACING_TRACER_CALLABLE, s.OPENTRACING_TRACER_PARAMETERS['service_name'])"
+    )
+    env = {
+        "DJANGO_SETTINGS_MODULE": "sample_api.settings",
+        "SAMPLE_DB": str(tmp_path / "db.sqlite3"),
+        "SAMPLE_SERVICE": "svc-x",
+        "PYTHONPATH": str(ROOT),
+    }
+    base = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}
+    on = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**base, **env, "OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:9"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert on.stdout.split() == ["ot_views.tracers.otel_tracer", "svc-x"], on.stderr
+    off = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**base, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert off.stdout.split() == ["sample_api.tracing.buffer_tracer", "svc-x"], off.stderr
+    checked = manage(
+        "check", SAMPLE_DB=env["SAMPLE_DB"], OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:9"
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr
