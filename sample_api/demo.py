@@ -93,6 +93,21 @@ def prepare_database(env: dict[str, str]) -> None:
         subprocess.run([*manage, *command], env=env, cwd=ROOT, check=True, timeout=120)
 
 
+def _die_with_parent() -> None:
+    """In the child, before exec: on Linux, get SIGTERM when the demo dies, even by SIGKILL.
+
+    The ``finally`` in ``main`` stops the services on every exit Python sees; this covers the
+    one it cannot (``kill -9``), so no server outlives the demo.
+    """
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except Exception:
+        pass
+
+
 def start(service: Service) -> None:
     command = [
         sys.executable,
@@ -118,6 +133,7 @@ def start(service: Service) -> None:
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             start_new_session=True,  # Ctrl-C reaches the demo only; it stops the servers.
+            preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
         )
 
 

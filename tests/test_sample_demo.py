@@ -206,8 +206,12 @@ def test_demo_keeps_running_until_interrupted_then_stops_both(tmp_path, sig):
         assert process.wait(timeout=30) == 0
     finally:
         if process.poll() is None:
-            process.kill()
-            process.wait(timeout=10)
+            process.terminate()  # the demo's own finally stops its two servers
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=10)
     for port in ports:
         assert_closed(port)
 
@@ -280,3 +284,29 @@ def test_otlp_endpoint_switches_the_sample_to_the_otel_tracer(tmp_path):
         "check", SAMPLE_DB=env["SAMPLE_DB"], OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:9"
     )
     assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+def test_servers_die_with_a_killed_demo(tmp_path):
+    """Even ``kill -9`` of the demo, which runs no ``finally``, leaves no server behind."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "sample_api.demo"],
+        cwd=ROOT,
+        env=demo_env(tmp_path),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        ports = ports_in(read_until(process, "== scenario", timeout=90))
+    finally:
+        process.kill()
+        process.wait(timeout=10)
+    deadline = time.monotonic() + 15
+    while True:
+        try:
+            for port in ports:
+                assert_closed(port)
+            break
+        except AssertionError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
