@@ -14,7 +14,7 @@ import pytest
 from asgiref.sync import async_to_sync
 from django.conf import settings as django_settings
 from django.db import IntegrityError, connection, connections
-from django.test import AsyncClient
+from django.test import AsyncClient, override_settings
 from opentracing.mocktracer import MockTracer
 from opentracing.scope_managers.contextvars import ContextVarsScopeManager
 
@@ -88,10 +88,15 @@ def alias(request) -> str:
 
 
 @pytest.fixture
-def trace_db(settings, tracer):
-    settings.OPENTRACING_TRACE_DB = True
+def trace_db(tracer):
+    """The in-memory tracer with ``OPENTRACING_TRACE_DB`` on.
+
+    ``override_settings`` nested inside the tracer's, not the ``settings`` fixture: that one is
+    undone after ``tracer`` and would restore the tracer setting for every later test.
+    """
     db_views.FAILURES.clear()
-    return tracer
+    with override_settings(OPENTRACING_TRACE_DB=True):
+        yield tracer
 
 
 def db_spans(tracer: MockTracer) -> list:
@@ -204,7 +209,7 @@ def test_failing_query_is_an_error_span_and_the_exception_is_unchanged(client, t
         assert message == "UNIQUE constraint failed: auth_user.username"
 
 
-def test_tracer_failure_leaves_the_query_untraced_and_working(client, settings, db):
+def test_tracer_failure_leaves_the_query_untraced_and_working(client):
     class ClientSpansFail(MockTracer):
         def start_span(self, operation_name=None, *args, tags=None, **kwargs):
             if tags and tags.get("span.kind") == "client":
@@ -232,9 +237,9 @@ def test_queries_outside_a_traced_request_make_no_span(client, trace_db, alias):
     assert trace_db.finished_spans() == []
 
 
-def test_trace_db_off_makes_no_span(client, settings, tracer, alias):
-    settings.OPENTRACING_TRACE_DB = False
-    client.get(f"/queries/?db={alias}")
+def test_trace_db_off_makes_no_span(client, tracer, alias):
+    with override_settings(OPENTRACING_TRACE_DB=False):
+        client.get(f"/queries/?db={alias}")
     assert [s.operation_name for s in tracer.finished_spans()] == ["Queries.get"]
 
 
@@ -253,9 +258,9 @@ def test_no_span_when_the_core_says_no_request_is_live(client, trace_db, monkeyp
     assert [s.operation_name for s in db_spans(trace_db)] == ["SELECT auth_user"]
 
 
-def test_statement_can_be_left_out(client, settings, trace_db, alias):
-    settings.OPENTRACING_TRACE_DB_STATEMENT = False
-    client.get(f"/queries/?db={alias}")
+def test_statement_can_be_left_out(client, trace_db, alias):
+    with override_settings(OPENTRACING_TRACE_DB_STATEMENT=False):
+        client.get(f"/queries/?db={alias}")
     spans = db_spans(trace_db)
     assert len(spans) == 5
     assert spans[0].operation_name == "INSERT auth_user"
