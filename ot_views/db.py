@@ -34,6 +34,9 @@ MAX_MESSAGE_LENGTH = 512
 _NAME_SCAN = 2000
 #: How many parameter values are scrubbed from an error message at most (executemany batches).
 _SCRUB_LIMIT = 2000
+#: Names of recent statements: an ORM query has the same SQL text each time it runs.
+_NAMES: dict[str, str] = {}
+_NAMES_MAX = 1024
 
 Executor = Callable[[Any, Any, bool, dict[str, Any]], Any]
 
@@ -41,12 +44,7 @@ _IDENT = r'(?:"[^"]{1,128}"|`[^`]{1,128}`|\[[^\]]{1,128}\]|[A-Za-z_][\w$]{0,127}
 _VERB = re.compile(r"\s*(?:(?:/\*.*?\*/|--[^\n]*\n)\s*)*([A-Za-z]{1,20})", re.DOTALL)
 _TABLE = re.compile(rf"\s+(?:ONLY\s+)?({_IDENT}(?:\.{_IDENT})?)")
 #: The keyword the table follows, per verb; UPDATE's table comes right after the verb.
-_TABLE_KEYWORD = {
-    "SELECT": re.compile(r"\bFROM\b", re.IGNORECASE),
-    "DELETE": re.compile(r"\bFROM\b", re.IGNORECASE),
-    "INSERT": re.compile(r"\bINTO\b", re.IGNORECASE),
-    "REPLACE": re.compile(r"\bINTO\b", re.IGNORECASE),
-}
+_TABLE_KEYWORD = {"SELECT": "FROM", "DELETE": "FROM", "INSERT": "INTO", "REPLACE": "INTO"}
 _UNQUOTE = str.maketrans("", "", '"`[]')
 
 
@@ -154,7 +152,15 @@ def operation_name(statement: str | None) -> str:
     """``SELECT auth_user``: the SQL verb, and the table when the first one is easy to see."""
     if not statement:
         return "QUERY"
-    head = statement[:_NAME_SCAN]
+    name = _NAMES.get(statement)
+    if name is None:
+        if len(_NAMES) >= _NAMES_MAX:
+            _NAMES.clear()  # bounded; a racing clear only costs a recomputation
+        name = _NAMES[statement] = _name(statement[:_NAME_SCAN])
+    return name
+
+
+def _name(head: str) -> str:
     match = _VERB.match(head)
     if match is None:
         return "QUERY"
@@ -173,15 +179,24 @@ def _table(head: str, verb: str, pos: int) -> str | None:
         keyword = _TABLE_KEYWORD.get(verb)
         if keyword is None:
             return None
-        for found in keyword.finditer(head, pos):
-            if head.count("(", pos, found.start()) == head.count(")", pos, found.start()):
-                pos = found.end()
+        upper = head.upper()
+        start = pos
+        while True:
+            at = upper.find(keyword, pos)
+            if at < 0:
+                return None
+            pos = at + 4
+            word = (at == 0 or not _is_word(upper[at - 1])) and (
+                pos == len(upper) or not _is_word(upper[pos])
+            )
+            if word and head.count("(", start, at) == head.count(")", start, at):
                 break
-        else:
-            return None
     table = _TABLE.match(head, pos)
     return table.group(1).translate(_UNQUOTE) if table is not None else None
-    return verb
+
+
+def _is_word(char: str) -> bool:
+    return char.isalnum() or char in '_$"'
 
 
 def _instance(connection: Any) -> str:
