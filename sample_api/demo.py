@@ -275,6 +275,8 @@ def main() -> int:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, interrupt)
+    # A shell starting the demo in the background ignores SIGINT for it; Ctrl-C must still work.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGHUP, interrupt)
 
     print(f"== database: {env.get('SAMPLE_DB') or var_dir / 'library.sqlite3'} (migrate, seed)")
@@ -283,7 +285,12 @@ def main() -> int:
     inventory = Service("inventory", free_port(), var_dir / "inventory.log")
     library = Service("library", free_port(), var_dir / "library.log")
     inventory.env = {**env, "SAMPLE_SERVICE": "inventory"}
-    library.env = {**env, "SAMPLE_SERVICE": "library", "SAMPLE_INVENTORY_URL": inventory.url}
+    library.env = {
+        **env,
+        "SAMPLE_SERVICE": "library",
+        "SAMPLE_INVENTORY_URL": inventory.url,
+        "SAMPLE_PEER_SPANS_URLS": inventory.url,
+    }
     services = [library, inventory]
     ok = False
     try:
@@ -304,6 +311,7 @@ def main() -> int:
             print("== DEMO_ONESHOT=1: stopping the services")
             return 0 if ok else 1
         print("\n== running; try:")
+        print(f"  {library.url}/traces/             (the traces as waterfalls)")
         print(f"  {library.url}/api/books/          (DRF browsable API)")
         print(f"  {library.url}/api/books/1/availability/   (calls {inventory.url})")
         print(f"  {library.url}/stats/   {library.url}/export.csv   {library.url}/fees/?days=0")

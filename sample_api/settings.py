@@ -2,6 +2,7 @@
 
 SAMPLE_SERVICE         this process's service name (tags every span it records), "library"
 SAMPLE_INVENTORY_URL   base URL of the service BookViewSet.availability calls
+SAMPLE_PEER_SPANS_URLS base URLs of services whose spans /traces/ merges in (comma-separated)
 SAMPLE_DB              SQLite file, default sample_api/var/library.sqlite3
 SAMPLE_DEBUG           "0" turns DEBUG off
 SAMPLE_SECRET_KEY      the secret key; a fixed, insecure development key otherwise
@@ -20,6 +21,8 @@ VAR_DIR = Path(os.environ.get("SAMPLE_VAR_DIR", BASE_DIR / "var"))
 
 SAMPLE_SERVICE = os.environ.get("SAMPLE_SERVICE", "library")
 SAMPLE_INVENTORY_URL = os.environ.get("SAMPLE_INVENTORY_URL", "http://127.0.0.1:8001")
+# Services whose /_spans/ the /traces/ pages merge with this process's own (comma-separated).
+SAMPLE_PEER_SPANS_URLS = [u for u in os.environ.get("SAMPLE_PEER_SPANS_URLS", "").split(",") if u]
 
 # `manage.py check --deploy` warns, on purpose, about this development set-up: security.W009
 # (this key), W018 (DEBUG), and W004, W008, W016 (HSTS, HTTPS redirect, secure CSRF cookie: the

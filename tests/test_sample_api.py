@@ -7,6 +7,7 @@ URLs and middleware with ``override_settings`` and creates its tables with its m
 from __future__ import annotations
 
 import json
+import re
 from unittest import mock
 
 import pytest
@@ -31,6 +32,7 @@ SAMPLE = {
     "ROOT_URLCONF": "sample_api.urls",
     "MIDDLEWARE": sample.MIDDLEWARE,
     "REST_FRAMEWORK": sample.REST_FRAMEWORK,
+    "TEMPLATES": sample.TEMPLATES,
     "OPENTRACING_EXCLUDED_PATHS": sample.OPENTRACING_EXCLUDED_PATHS,
     "SAMPLE_SERVICE": "library",
     "SAMPLE_INVENTORY_URL": "http://127.0.0.1:9",
@@ -231,3 +233,107 @@ def test_middleware_traces_plain_views_and_skips_excluded_paths(client):
     assert server_span(tracer).operation_name == "index"
     # MockTracer has no buffer: the endpoint says so instead of failing.
     assert spans_page.json()["note"]
+
+
+# -- /traces/ pages (issue 10) ------------------------------------------------------------------
+
+
+@pytest.fixture
+def buffered(sample_app):
+    from sample_api.tracing import BufferTracer
+
+    tracer = BufferTracer("library")
+    with traced(tracer, SAMPLE_PEER_SPANS_URLS=[]):
+        yield tracer
+
+
+def test_trace_list_shows_recent_traces_and_is_not_traced(client, buffered):
+    client.get("/api/books/")
+    client.get("/fees/?days=0")
+    before = len(buffered.spans())
+    page = client.get("/traces/")
+    assert page.status_code == 200
+    assert len(buffered.spans()) == before  # the page made no span
+    html = page.content.decode()
+    assert html.count('class="trace') == 2
+    fee_trace = next(s["trace_id"] for s in buffered.spans() if s["operation"] == "loan_fee")
+    assert f'class="trace error" data-trace-id="{fee_trace}"' in html
+    assert "BookViewSet.list" in html
+
+
+def test_waterfall_rows_nesting_and_bars(client, buffered):
+    client.get("/api/books/")
+    (root,) = [s for s in buffered.spans() if s["parent_id"] is None]
+    page = client.get(f"/traces/{root['trace_id']}/")
+    assert page.status_code == 200
+    rows = page.context["rows"]
+    assert [(r["depth"], r["span"]["operation"]) for r in rows] == [
+        (0, "BookViewSet.list"),
+        (1, "books.query"),
+        (1, "books.serialize"),
+    ]
+    assert rows[0]["left"] == "0.000" and rows[0]["width"] == "100.000"
+    for row in rows[1:]:
+        assert float(row["left"]) >= 0 and float(row["left"]) + float(row["width"]) <= 100.5
+    assert client.get("/traces/0000000000000000/").status_code == 404
+
+
+def test_pages_never_show_redacted_values(client, buffered):
+    tags = {"password": "hunter2", "http.url": "http://h/p?api_key=zzz-secret&page=2"}
+    span = buffered.start_span("leaky", tags=tags)
+    span.log_kv({"event": "x", "session_id": "sess-secret"})
+    span.finish()
+    client.get("/api/books/?token=tok-secret")
+    for trace_id in {s["trace_id"] for s in buffered.spans()}:
+        for url in (f"/traces/{trace_id}/", f"/traces/{trace_id}.json"):
+            body = client.get(url).content.decode()
+            for secret in ("hunter2", "zzz-secret", "sess-secret", "tok-secret"):
+                assert secret not in body, (url, secret)
+    detail = client.get(f"/traces/{span.context.trace_id:016x}/").content.decode()
+    assert "[REDACTED]" in detail and "page=2" in detail
+
+
+def test_unreachable_peer_is_a_note_not_a_failure(client, buffered):
+    with override_settings(SAMPLE_PEER_SPANS_URLS=["http://127.0.0.1:9"]):
+        page = client.get("/traces/")
+    assert page.status_code == 200
+    assert "127.0.0.1:9/_spans/" in page.content.decode()
+
+
+def test_trace_json_has_jaegers_shape(client, buffered):
+    def fake_urlopen(req, timeout):
+        raise ConnectionRefusedError("refused")
+
+    with mock.patch("urllib.request.urlopen", fake_urlopen):
+        client.get("/api/books/1/availability/")
+    (root,) = [s for s in buffered.spans() if s["parent_id"] is None]
+    data = client.get(f"/traces/{root['trace_id']}.json").json()
+    assert set(data) == {"data", "total", "limit", "offset", "errors"}
+    (trace,) = data["data"]
+    assert set(trace) == {"traceID", "spans", "processes", "warnings"}
+    assert trace["traceID"] == root["trace_id"]
+    assert trace["processes"] == {"p1": {"serviceName": "library", "tags": []}}
+    ids = {s["spanID"] for s in trace["spans"]}
+    assert len(trace["spans"]) == 2
+    for span in trace["spans"]:
+        assert set(span) == {
+            "traceID", "spanID", "operationName", "references", "startTime", "duration",
+            "tags", "logs", "processID", "warnings", "flags",
+        }  # fmt: skip
+        assert re.fullmatch(r"[0-9a-f]{16}", span["spanID"])
+        assert isinstance(span["startTime"], int) and span["startTime"] > 1_500_000_000_000_000
+        assert isinstance(span["duration"], int) and span["duration"] >= 0
+        assert span["processID"] in trace["processes"]
+        for ref in span["references"]:
+            assert ref["refType"] == "CHILD_OF" and ref["spanID"] in ids
+        for tag in span["tags"]:
+            assert set(tag) == {"key", "type", "value"}
+            assert tag["type"] in {"string", "bool", "int64", "float64"}
+        for log in span["logs"]:
+            assert isinstance(log["timestamp"], int)
+            assert all(set(f) == {"key", "type", "value"} for f in log["fields"])
+    server = next(s for s in trace["spans"] if not s["references"])
+    status = next(t for t in server["tags"] if t["key"] == "http.status_code")
+    assert status == {"key": "http.status_code", "type": "int64", "value": 502}
+    error = next(t for t in server["tags"] if t["key"] == "error")
+    assert error == {"key": "error", "type": "bool", "value": True}
