@@ -80,7 +80,20 @@ except ImportError:  # pragma: no cover - pytest is optional for users
 else:
 
     @pytest.fixture
-    def ot_tracer() -> Iterator[MockTracer]:
-        """A fresh in-memory tracer installed as ``OPENTRACING_TRACER`` for one test."""
-        with traced() as tracer:
-            yield tracer
+    def ot_tracer(request: Any) -> Iterator[MockTracer]:
+        """A fresh in-memory tracer installed as ``OPENTRACING_TRACER`` for one test.
+
+        With pytest-django the tracer goes through its ``settings`` fixture: overrides are then
+        undone in one stack, whatever the order the test lists its fixtures in. A separate
+        ``override_settings`` exited before a later ``settings.X = ...`` change would otherwise
+        leave this tracer installed for the rest of the session.
+        """
+        tracer = make_tracer()
+        try:
+            settings = request.getfixturevalue("settings")
+        except pytest.FixtureLookupError:
+            with traced(tracer):
+                yield tracer
+            return
+        settings.OPENTRACING_TRACER = tracer
+        yield tracer
