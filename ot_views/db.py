@@ -38,6 +38,10 @@ _SCRUB_LIMIT = 2000
 _NAMES: dict[str, str] = {}
 _NAMES_MAX = 1024
 
+#: Set on a failed query's exception: its message without parameter values, for whoever logs
+#: the exception again (the request span's error log can prefer it to ``str(exc)``).
+SAFE_MESSAGE_ATTR = "_ot_views_safe_message"
+
 Executor = Callable[[Any, Any, bool, dict[str, Any]], Any]
 
 _IDENT = r'(?:"[^"]{1,128}"|`[^`]{1,128}`|\[[^\]]{1,128}\]|[A-Za-z_][\w$]{0,127})'
@@ -83,7 +87,7 @@ def _execute(execute: Executor, sql: Any, params: Any, many: bool, context: dict
     try:
         result = execute(sql, params, many, context)
     except BaseException as exc:
-        _fail(db_span, exc, params, many)
+        _fail(db_span, exc, params)
         raise
     else:
         _rows(db_span, context)
@@ -218,7 +222,7 @@ def _rows(db_span: opentracing.Span, context: dict[str, Any]) -> None:
             faults.report("db span tag", fault)
 
 
-def _fail(db_span: opentracing.Span, exc: BaseException, params: Any, many: bool) -> None:
+def _fail(db_span: opentracing.Span, exc: BaseException, params: Any) -> None:
     """Mark the span failed; the message has parameter values removed.
 
     No ``error.object`` or stack: both render the exception's full text, which on PostgreSQL
@@ -229,14 +233,19 @@ def _fail(db_span: opentracing.Span, exc: BaseException, params: Any, many: bool
             message = str(exc)
         except Exception:
             message = "<unprintable exception>"
-        message = _cut(scrub(message, _values(params, many)), MAX_MESSAGE_LENGTH)
+        message = _cut(scrub(message, _values(params)), MAX_MESSAGE_LENGTH)
         db_span.set_tag("error", True)
         db_span.log_kv({"event": "error", "error.kind": type(exc).__name__, "message": message})
     except Exception as fault:
         faults.report("db span log", fault)
+        return
+    try:
+        setattr(exc, SAFE_MESSAGE_ATTR, message)
+    except Exception:
+        pass  # an exception type with __slots__: the request span logs it as it is
 
 
-def _values(params: Any, many: bool) -> list[str]:
+def _values(params: Any) -> list[str]:
     """The parameter values as text, flattened (``executemany`` batches, arrays, dicts)."""
     out: list[str] = []
     stack: list[Any] = [params]

@@ -207,6 +207,7 @@ def test_failing_query_is_an_error_span_and_the_exception_is_unchanged(client, t
     assert log.key_values["error.kind"] == "IntegrityError"
     message = log.key_values["message"]
     assert message  # the database's reason, scrubbed ...
+    assert getattr(outer, db.SAFE_MESSAGE_ATTR) == message  # for the request span's log
     for value in db_views.ALL_PARAMS:
         assert value not in every_text([ok, failed])  # ... of the values it may quote
     if alias == PG_ALIAS:
@@ -347,7 +348,7 @@ def test_scrub_replaces_values_but_not_parts_of_words():
     assert db.scrub(message, ["1", "ab-secret", "7"]) == (
         'Key (id, code)=(?, ?) conflicts with t1_pkey; value "?"'
     )
-    assert db._values([("a", 1), {"k": b"xy"}, None, True], True) == ["xy", "7879", "1", "a"]
+    assert db._values([("a", 1), {"k": b"xy"}, None, True]) == ["xy", "7879", "1", "a"]
 
 
 def test_long_statement_is_cut():
