@@ -26,7 +26,7 @@ def report(where: str, exc: BaseException) -> None:
             _counts[key] = count
         if count == 1:
             logger.warning(
-                "Tracing failed in %s (%s: %s); the request is served untraced. "
+                "Tracing failed in %s (%s: %s); the request is served regardless. "
                 "Further %s failures of this kind are logged at every power of ten.",
                 where,
                 type(exc).__name__,
