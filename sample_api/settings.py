@@ -96,6 +96,11 @@ OPENTRACING_EXCLUDED_PATHS = [r"^/_spans/", r"^/traces/", r"^/static/"]
 OPENTRACING_SET_GLOBAL_TRACER = True
 
 if os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT"):
+    # Imported here, in the main thread, for its side effect: it installs the exporter's SIGTERM
+    # flush. Under uvicorn the tracer is first built in a worker thread, where no signal handler
+    # can be installed, and the spans still buffered at shutdown would be lost.
+    import ot_views.tracers  # noqa: F401
+
     OPENTRACING_TRACER_CALLABLE = "ot_views.tracers.otel_tracer"
     OPENTRACING_TRACER_PARAMETERS = {"service_name": SAMPLE_SERVICE}
 else:

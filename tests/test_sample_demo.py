@@ -286,6 +286,42 @@ def test_otlp_endpoint_switches_the_sample_to_the_otel_tracer(tmp_path):
     assert checked.returncode == 0, checked.stdout + checked.stderr
 
 
+def test_otlp_settings_install_the_sigterm_flush_from_the_main_thread(tmp_path):
+    """Loading the settings (main thread) hooks SIGTERM, before any tracer is built.
+
+    Under uvicorn the tracer is first built in a worker thread, where Python allows no signal
+    handler: without this the spans still batched at shutdown would be lost.
+    """
+    code = (
+        "import signal; from django.conf import settings; settings.INSTALLED_APPS; "
+        "h = signal.getsignal(signal.SIGTERM); "
+        "print('default' if h is signal.SIG_DFL else f'{h.__module__} {h.__qualname__}')"
+    )
+    base = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}
+    env = {
+        **base,
+        "DJANGO_SETTINGS_MODULE": "sample_api.settings",
+        "SAMPLE_DB": str(tmp_path / "db.sqlite3"),
+        "PYTHONPATH": str(ROOT),
+    }
+
+    def handler(**extra: str) -> str:
+        run = subprocess.run(
+            [sys.executable, "-c", code],
+            env={**env, **extra},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert run.returncode == 0, run.stderr
+        return run.stdout.strip()
+
+    assert handler(OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:9") == (
+        "ot_views.tracers _flush_on_sigterm.<locals>.on_sigterm"
+    )
+    assert handler() == "default"  # the in-process buffer needs no hook
+
+
 def test_servers_die_with_a_killed_demo(tmp_path):
     """Even ``kill -9`` of the demo, which runs no ``finally``, leaves no server behind."""
     process = subprocess.Popen(
