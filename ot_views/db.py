@@ -40,7 +40,7 @@ _NAMES_MAX = 1024
 
 #: Set on a failed query's exception: its message without parameter values, for whoever logs
 #: the exception again (the request span's error log can prefer it to ``str(exc)``).
-SAFE_MESSAGE_ATTR = "_ot_views_safe_message"
+SAFE_MESSAGE_ATTR = request_span.SAFE_MESSAGE_ATTR
 
 Executor = Callable[[Any, Any, bool, dict[str, Any]], Any]
 
@@ -101,10 +101,7 @@ def _execute(execute: Executor, sql: Any, params: Any, many: bool, context: dict
 
 def _request_active() -> bool:
     """Whether a request span is live in this context (see ``_parent``)."""
-    probe = getattr(request_span, "active_request_span", None)
-    if probe is None:
-        return True  # core without the probe: fall back to "some span is active"
-    return probe() is not None
+    return request_span.active_request_span() is not None
 
 
 def _parent(tracer: opentracing.Tracer) -> opentracing.Span | None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import traceback
 from collections.abc import Iterable
+from contextvars import ContextVar, Token
 from typing import Any
 
 import opentracing
@@ -26,6 +27,12 @@ from .propagation import extract
 
 #: Where the request span lives on the ``HttpRequest``.
 REQUEST_ATTR = "_ot_views_span"
+#: An exception carrying this attribute is logged with its value instead of ``str(exc)``.
+SAFE_MESSAGE_ATTR = "_ot_views_safe_message"
+
+# The live request span of this context (thread or asyncio task), for code that runs inside a
+# request without seeing the request object: the SQL child spans.
+_LIVE: ContextVar[RequestSpan | None] = ContextVar("ot_views_request_span", default=None)
 
 # Exceptions Django itself turns into a 4xx response: logged on the span, but not an error.
 _CLIENT_ERRORS: tuple[tuple[type[BaseException], int], ...] = (
@@ -39,7 +46,7 @@ _CLIENT_ERRORS: tuple[tuple[type[BaseException], int], ...] = (
 class RequestSpan:
     """The state of one request's span, stored on the request."""
 
-    __slots__ = ("described", "exc", "finished", "scope", "span", "tracer")
+    __slots__ = ("described", "exc", "finished", "scope", "span", "token", "tracer")
 
     def __init__(self, tracer: opentracing.Tracer, span: opentracing.Span) -> None:
         self.tracer = tracer
@@ -48,6 +55,7 @@ class RequestSpan:
         self.exc: BaseException | None = None
         self.finished = False
         self.described = False
+        self.token: Token[RequestSpan | None] | None = None
 
     def finish(self) -> None:
         if self.finished:
@@ -59,6 +67,12 @@ class RequestSpan:
             faults.report("finish", exc)
 
     def deactivate(self) -> None:
+        token, self.token = self.token, None
+        if token is not None:
+            try:
+                _LIVE.reset(token)
+            except ValueError:  # closed from another context than the one that began it
+                _LIVE.set(None)
         scope, self.scope = self.scope, None
         if scope is not None:
             try:
@@ -211,8 +225,17 @@ def begin(
         rs.scope = tracer.scope_manager.activate(span, False)
     except Exception as exc:
         faults.report("activate", exc)
+    rs.token = _LIVE.set(rs)
     request.__dict__[REQUEST_ATTR] = rs
     return Handle(rs, True, request)
+
+
+def active_request_span() -> opentracing.Span | None:
+    """The request span live in this thread or task, if any (and not yet finished)."""
+    rs = _LIVE.get()
+    if rs is None or rs.finished:
+        return None
+    return rs.span
 
 
 def current(request: Any) -> Handle | None:
@@ -254,26 +277,37 @@ def record_exception(request: Any, exc: BaseException, message: str | None = Non
     if rs.exc is exc:
         return
     rs.exc = exc
-    if message is None:
+    # A message given by the caller (DRF validation errors) or left on the exception by the SQL
+    # spans is the safe text: str(exc), the exception object and the last stack line would all
+    # repeat user input, so only the frames and the safe text are logged.
+    safe = message if message is not None else getattr(exc, SAFE_MESSAGE_ATTR, None)
+    if isinstance(safe, str):
+        message = safe
+        try:
+            frames = "".join(traceback.format_tb(exc.__traceback__))
+        except Exception:
+            frames = ""
+        stack = f"{frames}{type(exc).__name__}: {safe}\n"
+    else:
         try:
             message = str(exc)
         except Exception:
             message = "<unprintable exception>"
-    try:
-        stack = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-    except Exception:
-        stack = ""
+        try:
+            stack = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+        except Exception:
+            stack = ""
     status = status_for(exc)
     try:
-        rs.span.log_kv(
-            {
-                "event": "error",
-                "error.kind": type(exc).__name__,
-                "error.object": exc,
-                "message": message[: attributes.MAX_VALUE_LENGTH],
-                "stack": stack,
-            }
-        )
+        fields: dict[str, Any] = {
+            "event": "error",
+            "error.kind": type(exc).__name__,
+            "message": message[: attributes.MAX_VALUE_LENGTH],
+            "stack": stack,
+        }
+        if safe is None:
+            fields["error.object"] = exc
+        rs.span.log_kv(fields)
         if status is None or status >= 500:
             rs.span.set_tag("error", True)
     except Exception as fault:

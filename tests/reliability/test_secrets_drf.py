@@ -44,14 +44,6 @@ def test_secret_never_reaches_a_drf_span(body, method, kwargs):
 
 
 @pytest.mark.urls(URLS)
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "core bug: for a DRF ValidationError, span.record_exception replaces 'message' with the "
-        "field names but still logs 'stack' (traceback.format_exception ends with str(exc)) and "
-        "'error.object' (the exception, whose repr quotes the rejected input)"
-    ),
-)
 def test_rejected_secret_stays_out_of_the_error_log():
     """A wrong token that DRF quotes in its validation error ('"<token>" is not a valid choice')."""
     with traced() as tracer:
