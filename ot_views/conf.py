@@ -270,7 +270,7 @@ class Conf:
                     if snap.raw["OPENTRACING_SET_GLOBAL_TRACER"]:
                         opentracing.set_global_tracer(built)
                 self._built, self._built_from = built, key
-            return self._built  # type: ignore[return-value]
+            return self._built
 
     # -- one property per setting -------------------------------------------------------------
 

@@ -40,7 +40,7 @@ def trace(
     def decorator(view_func: F) -> F:
         if not callable(view_func):
             raise TypeError(f"@trace() decorates a view function, not {view_func!r}. {_USAGE}")
-        name = operation_name or getattr(view_func, "__name__", "view")
+        name: str = operation_name or str(getattr(view_func, "__name__", "view"))
         path = naming.dotted_path(view_func)
 
         def begin(request: Any) -> span.Handle | None:

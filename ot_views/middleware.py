@@ -30,8 +30,8 @@ class OpenTracingMiddleware:
         if self.async_mode:
             markcoroutinefunction(self)
             # Sync hooks would each be pushed to a thread by Django in async mode.
-            self.process_view = self._aprocess_view  # type: ignore[method-assign]
-            self.process_exception = self._aprocess_exception  # type: ignore[method-assign]
+            self.process_view = self._aprocess_view  # type: ignore[method-assign, assignment]
+            self.process_exception = self._aprocess_exception  # type: ignore[method-assign, assignment]
 
     def __call__(self, request: HttpRequest) -> Any:
         if self.async_mode:

@@ -10,7 +10,7 @@ Outgoing: ``inject_headers()`` gives the headers a downstream HTTP call needs to
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, MutableMapping
-from typing import Any
+from typing import Any, cast
 
 import opentracing
 from opentracing import Format
@@ -74,7 +74,8 @@ def extract(tracer: opentracing.Tracer, meta: Mapping[str, Any]) -> opentracing.
     is reported once per kind and the request starts a new trace.
     """
     try:
-        return tracer.extract(Format.HTTP_HEADERS, MetaCarrier(meta))
+        # Tracers only read the carrier; types-opentracing types it as dict.
+        return tracer.extract(Format.HTTP_HEADERS, cast("dict[str, Any]", MetaCarrier(meta)))
     except opentracing.SpanContextCorruptedException as exc:
         if _has_trace_headers(meta):
             faults.report("extract", exc)

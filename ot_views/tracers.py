@@ -23,7 +23,7 @@ import traceback
 import weakref
 from collections.abc import Mapping, Sequence
 from importlib.metadata import entry_points
-from typing import Any
+from typing import Any, cast
 
 import opentracing
 from opentracing import Format, Scope, ScopeManager, UnsupportedFormatException
@@ -119,7 +119,10 @@ class OTelSpan(SpanShim):
         self._otel_span.set_attribute(key, _attribute(value))
         return self
 
-    def log_kv(self, key_values: Mapping[str, Any], timestamp: float | None = None) -> OTelSpan:
+    def log_kv(
+        self, key_values: Mapping[str, Any] | None, timestamp: float | None = None
+    ) -> OTelSpan:
+        key_values = key_values or {}
         when = int(timestamp * 1e9) if timestamp is not None else None
         exc = key_values.get("error.object")
         if key_values.get("event") == "error" or isinstance(exc, BaseException):
@@ -175,7 +178,9 @@ class OTelScope(Scope):
     def __init__(self, manager: OTelScopeManager, span: SpanShim, finish_on_close: bool) -> None:
         super().__init__(manager, span)
         self._finish_on_close = finish_on_close
-        ctx = otel_trace.set_span_in_context(span.unwrap())
+        # The OTel span itself, typed (SpanShim.unwrap() carries no annotation).
+        self.otel_span: otel_trace.Span = span.unwrap()  # type: ignore[no-untyped-call]
+        ctx = otel_trace.set_span_in_context(self.otel_span)
         self._token = otel_context.attach(otel_context.set_value(_SCOPE_KEY, self, ctx))
 
     def close(self) -> None:
@@ -196,8 +201,9 @@ class OTelScopeManager(ScopeManager):
         super().__init__()
         self._tracer = tracer
 
-    def activate(self, span: SpanShim, finish_on_close: bool) -> Scope:
-        return OTelScope(self, span, finish_on_close)
+    def activate(self, span: opentracing.Span, finish_on_close: bool) -> Scope:
+        # Only this tracer's spans reach its scope manager.
+        return OTelScope(self, cast(SpanShim, span), finish_on_close)
 
     @property
     def active(self) -> Scope | None:
@@ -205,7 +211,7 @@ class OTelScopeManager(ScopeManager):
         if not current.get_span_context().is_valid:
             return None
         scope = otel_context.get_value(_SCOPE_KEY)
-        if isinstance(scope, OTelScope) and scope.span.unwrap() is current:
+        if isinstance(scope, OTelScope) and scope.otel_span is current:
             return scope
         span = OTelSpan(self._tracer, SpanContextShim(current.get_span_context()), current)
         return _ForeignScope(self, span)
@@ -220,7 +226,7 @@ class OTelTracer(TracerShim):
         tracer_provider: TracerProvider,
         propagator: TextMapPropagator | None = None,
     ) -> None:
-        from opentelemetry.shim.opentracing_shim import __version__ as shim_version
+        from opentelemetry.shim.opentracing_shim.version import __version__ as shim_version
 
         super().__init__(tracer_provider.get_tracer("ot_views", shim_version))
         self._scope_manager = OTelScopeManager(self)
@@ -229,7 +235,8 @@ class OTelTracer(TracerShim):
         #: ``OTEL_PROPAGATORS`` says otherwise), read at each call.
         self.propagator = propagator
 
-    def start_active_span(
+    # Returns our OTelScope; the shim annotates a narrower ScopeShim than OpenTracing's Scope.
+    def start_active_span(  # type: ignore[override]
         self,
         operation_name: str,
         child_of: Any = None,
@@ -310,7 +317,10 @@ class OTelTracer(TracerShim):
         ctx = otel_trace.set_span_in_context(NonRecordingSpan(parent))
         self._propagator().inject(carrier, context=ctx)
 
-    def extract(self, format: Any, carrier: Any) -> SpanContextShim | None:
+    # None for "no context", as the shim does; types-opentracing says SpanContext only.
+    def extract(  # type: ignore[override]
+        self, format: Any, carrier: Any
+    ) -> SpanContextShim | None:
         """The caller's context, or ``None`` when the carrier holds none (or a malformed one).
 
         Any ``Mapping`` works as carrier; lookups go through ``carrier.get``, so a
