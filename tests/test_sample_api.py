@@ -20,6 +20,7 @@ from django.test import AsyncClient, Client, override_settings
 
 from ot_views.testing import children_of, server_span, traced
 from sample_api import settings as sample
+from sample_api.tracing import BufferTracer
 
 SAMPLE = {
     "INSTALLED_APPS": [
@@ -240,8 +241,6 @@ def test_middleware_traces_plain_views_and_skips_excluded_paths(client):
 
 @pytest.fixture
 def buffered(sample_app):
-    from sample_api.tracing import BufferTracer
-
     tracer = BufferTracer("library")
     with traced(tracer, SAMPLE_PEER_SPANS_URLS=[]):
         yield tracer
@@ -259,6 +258,11 @@ def test_trace_list_shows_recent_traces_and_is_not_traced(client, buffered):
     fee_trace = next(s["trace_id"] for s in buffered.spans() if s["operation"] == "loan_fee")
     assert f'class="trace error" data-trace-id="{fee_trace}"' in html
     assert "BookViewSet.list" in html
+    # Two traces of one view are told apart by their request and status.
+    listed = {t["operation"]: t for t in page.context["traces"]}
+    fee = listed["loan_fee"]
+    assert (fee["request"], fee["status"]) == ("GET /fees/?days=0", 500)
+    assert listed["BookViewSet.list"]["request"] == "GET /api/books/"
 
 
 def test_waterfall_rows_nesting_and_bars(client, buffered):
@@ -276,6 +280,23 @@ def test_waterfall_rows_nesting_and_bars(client, buffered):
     for row in rows[1:]:
         assert float(row["left"]) >= 0 and float(row["left"]) + float(row["width"]) <= 100.5
     assert client.get("/traces/0000000000000000/").status_code == 404
+    assert [r["service_index"] for r in rows] == [1, 1, 1]
+    assert rows[0]["label_class"] == "inside"  # a bar filling the track holds its duration
+
+
+@pytest.mark.parametrize(
+    ("left", "width", "expected"),
+    [
+        (0.0, 30.0, ("after", "left", "30.000")),  # room after the bar
+        (50.0, 40.0, ("before", "right", "50.000")),  # ends late, starts late: before it
+        (5.0, 90.0, ("inside", "right", "5.000")),  # fills the track: inside, at its end
+    ],
+)
+def test_bar_duration_label_goes_where_there_is_room(left, width, expected):
+    from sample_api.library.traces import _bar_label
+
+    label = _bar_label(left, width)
+    assert (label["label_class"], label["label_side"], label["label_at"]) == expected
 
 
 def test_pages_never_show_redacted_values(client, buffered):
@@ -300,6 +321,38 @@ def test_unreachable_peer_is_a_note_not_a_failure(client, buffered):
     assert "127.0.0.1:9/_spans/" in page.content.decode()
 
 
+def assert_jaeger_span(span: dict, source: dict, trace_id: str, process: str) -> None:
+    """One span of Jaeger's trace JSON against the buffered span it was made from."""
+    assert set(span) == {
+        "traceID", "spanID", "operationName", "references", "startTime", "duration",
+        "tags", "logs", "processID", "warnings", "flags",
+    }  # fmt: skip
+    assert span["traceID"] == trace_id and re.fullmatch(r"[0-9a-f]{16}", span["traceID"])
+    assert span["spanID"] == source["span_id"] and re.fullmatch(r"[0-9a-f]{16}", span["spanID"])
+    assert span["operationName"] == source["operation"]
+    # Microseconds since the epoch, as integers (Jaeger rejects floats and seconds).
+    assert type(span["startTime"]) is int and span["startTime"] == round(source["start"] * 1e6)
+    assert type(span["duration"]) is int and span["duration"] == round(source["duration"] * 1e6)
+    if source["parent_id"] is None:
+        assert span["references"] == []
+    else:
+        assert span["references"] == [
+            {"refType": "CHILD_OF", "traceID": trace_id, "spanID": source["parent_id"]}
+        ]
+    assert span["processID"] == process
+    for tag in span["tags"]:
+        assert set(tag) == {"key", "type", "value"}
+        assert tag["type"] in {"string", "bool", "int64", "float64"}
+    assert {t["key"] for t in span["tags"]} == set(source["tags"])
+    assert len(span["logs"]) == len(source["logs"])
+    for log, raw in zip(span["logs"], source["logs"], strict=True):
+        assert set(log) == {"timestamp", "fields"}
+        assert type(log["timestamp"]) is int and log["timestamp"] == round(raw["timestamp"] * 1e6)
+        assert span["startTime"] <= log["timestamp"] <= span["startTime"] + span["duration"]
+        assert all(set(f) == {"key", "type", "value"} for f in log["fields"])
+        assert {f["key"] for f in log["fields"]} == set(raw["fields"])
+
+
 def test_trace_json_has_jaegers_shape(client, buffered):
     def fake_urlopen(req, timeout):
         raise ConnectionRefusedError("refused")
@@ -307,33 +360,60 @@ def test_trace_json_has_jaegers_shape(client, buffered):
     with mock.patch("urllib.request.urlopen", fake_urlopen):
         client.get("/api/books/1/availability/")
     (root,) = [s for s in buffered.spans() if s["parent_id"] is None]
-    data = client.get(f"/traces/{root['trace_id']}.json").json()
+    trace_id = root["trace_id"]
+    response = client.get(f"/traces/{trace_id}.json")
+    assert response.status_code == 200 and response["Content-Type"] == "application/json"
+    data = response.json()
     assert set(data) == {"data", "total", "limit", "offset", "errors"}
+    assert data["total"] == 1 and data["errors"] is None
     (trace,) = data["data"]
     assert set(trace) == {"traceID", "spans", "processes", "warnings"}
-    assert trace["traceID"] == root["trace_id"]
+    assert trace["traceID"] == trace_id
     assert trace["processes"] == {"p1": {"serviceName": "library", "tags": []}}
-    ids = {s["spanID"] for s in trace["spans"]}
+    sources = {s["span_id"]: s for s in buffered.spans()}
     assert len(trace["spans"]) == 2
     for span in trace["spans"]:
-        assert set(span) == {
-            "traceID", "spanID", "operationName", "references", "startTime", "duration",
-            "tags", "logs", "processID", "warnings", "flags",
-        }  # fmt: skip
-        assert re.fullmatch(r"[0-9a-f]{16}", span["spanID"])
-        assert isinstance(span["startTime"], int) and span["startTime"] > 1_500_000_000_000_000
-        assert isinstance(span["duration"], int) and span["duration"] >= 0
-        assert span["processID"] in trace["processes"]
-        for ref in span["references"]:
-            assert ref["refType"] == "CHILD_OF" and ref["spanID"] in ids
-        for tag in span["tags"]:
-            assert set(tag) == {"key", "type", "value"}
-            assert tag["type"] in {"string", "bool", "int64", "float64"}
-        for log in span["logs"]:
-            assert isinstance(log["timestamp"], int)
-            assert all(set(f) == {"key", "type", "value"} for f in log["fields"])
+        assert_jaeger_span(span, sources[span["spanID"]], trace_id, "p1")
     server = next(s for s in trace["spans"] if not s["references"])
+    call = next(s for s in trace["spans"] if s["references"])
+    assert call["references"][0]["spanID"] == server["spanID"]
     status = next(t for t in server["tags"] if t["key"] == "http.status_code")
     assert status == {"key": "http.status_code", "type": "int64", "value": 502}
     error = next(t for t in server["tags"] if t["key"] == "error")
     assert error == {"key": "error", "type": "bool", "value": True}
+    # The client span logged the refused connection: a log with its fields, typed.
+    (log,) = call["logs"]
+    assert {"key": "event", "type": "string", "value": "error"} in log["fields"]
+    assert {"key": "message", "type": "string", "value": "refused"} in log["fields"]
+
+
+def test_jaeger_trace_gives_each_service_a_process(client, buffered):
+    """A merged cross-service trace: one process per service, each span pointing at its own."""
+    from sample_api.library.traces import jaeger_trace
+    from sample_api.tracing import group_traces
+
+    tracer = BufferTracer("inventory")
+    caller = buffered.start_span("caller")
+    callee = tracer.start_span("callee", child_of=caller.context)
+    callee.log_kv({"event": "x", "n": 3, "ratio": 0.5, "ok": False})
+    callee.finish()
+    caller.finish()
+    (spans,) = group_traces(buffered.spans() + tracer.spans()).values()
+    trace = jaeger_trace(spans)
+    assert trace["processes"] == {
+        "p1": {"serviceName": "library", "tags": []},
+        "p2": {"serviceName": "inventory", "tags": []},
+    }
+    by_name = {s["operationName"]: s for s in trace["spans"]}
+    sources = {s["span_id"]: s for s in spans}
+    for name, process in (("caller", "p1"), ("callee", "p2")):
+        span = by_name[name]
+        assert_jaeger_span(span, sources[span["spanID"]], trace["traceID"], process)
+    assert by_name["callee"]["references"][0]["spanID"] == by_name["caller"]["spanID"]
+    (log,) = by_name["callee"]["logs"]
+    assert log["fields"] == [
+        {"key": "event", "type": "string", "value": "x"},
+        {"key": "n", "type": "int64", "value": 3},
+        {"key": "ratio", "type": "float64", "value": 0.5},
+        {"key": "ok", "type": "bool", "value": False},
+    ]

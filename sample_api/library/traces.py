@@ -78,29 +78,62 @@ def _trace(trace_id: str) -> list[dict[str, Any]]:
     return tracing.group_traces(found)[trace_id]
 
 
+def _request_of(root: dict[str, Any]) -> tuple[str, Any]:
+    """``GET /api/books/1/`` and the status of a root span: two traces of one view differ here."""
+    tags = root["tags"]
+    url = str(tags.get("http.url", ""))
+    path = url.split("://", 1)[-1].partition("/")[2] if "://" in url else url.lstrip("/")
+    method = tags.get("http.method", "")
+    request = f"{method} /{path}".strip() if (method or path) else ""
+    return request, tags.get("http.status_code", "")
+
+
 def trace_list(request: HttpRequest) -> HttpResponse:
     spans, notes = all_spans()
-    traces = [tracing.summary(t) for t in tracing.group_traces(spans).values()]
-    traces.sort(key=lambda t: t["start"], reverse=True)
-    for item in traces:
+    traces = []
+    for trace in tracing.group_traces(spans).values():
+        item = tracing.summary(trace)
         item["duration_ms"] = item["duration"] * 1000
+        item["request"], item["status"] = _request_of(tracing.tree(trace)[0][1])
+        traces.append(item)
+    traces.sort(key=lambda t: t["start"], reverse=True)
     return render(request, "library/trace_list.html", {"traces": traces, "notes": notes})
 
 
+def _bar_label(left: float, width: float) -> dict[str, str]:
+    """Where the duration goes: ``label_side`` (a CSS property) at ``label_at`` % of the track."""
+    if left + width <= 70:
+        return {"label_class": "after", "label_side": "left", "label_at": f"{left + width:.3f}"}
+    if left >= 20:
+        return {"label_class": "before", "label_side": "right", "label_at": f"{100 - left:.3f}"}
+    end = 100 - left - width
+    return {"label_class": "inside", "label_side": "right", "label_at": f"{end:.3f}"}
+
+
 def waterfall_rows(spans: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], float]:
-    """One row per span in tree order, with the bar's offset and width in % of the trace."""
+    """One row per span in tree order, with the bar's offset and width in % of the trace.
+
+    The duration is written where there is room for it: after a bar that ends early, before
+    one that ends late and starts late, inside one that fills the track (it would run off the
+    track or over the span names otherwise).
+    """
     start = min(s["start"] for s in spans)
     end = max(s["start"] + s["duration"] for s in spans)
     total = max(end - start, 1e-9)
     rows = []
+    services: dict[str, int] = {}  # a colour per service, in order of appearance
     for depth, span in tracing.tree(spans):
+        left = (span["start"] - start) / total * 100
+        width = max(span["duration"] / total * 100, 0.4)
         rows.append(
             {
                 "span": span,
                 "depth": depth,
                 "indent": depth * 1.25,
-                "left": f"{(span['start'] - start) / total * 100:.3f}",
-                "width": f"{max(span['duration'] / total * 100, 0.4):.3f}",
+                "service_index": services.setdefault(span["service"], len(services) + 1),
+                "left": f"{left:.3f}",
+                "width": f"{width:.3f}",
+                **_bar_label(left, width),
                 "offset_ms": (span["start"] - start) * 1000,
                 "duration_ms": span["duration"] * 1000,
                 "error": tracing.is_error(span),
@@ -117,7 +150,13 @@ def waterfall_rows(spans: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], f
 def trace_detail(request: HttpRequest, trace_id: str) -> HttpResponse:
     spans = _trace(trace_id)
     rows, total_ms = waterfall_rows(spans)
-    context = {"summary": tracing.summary(spans), "rows": rows, "total_ms": total_ms}
+    ticks = [{"at": pct, "ms": total_ms * pct / 100} for pct in (0, 25, 50, 75, 100)]
+    context = {
+        "summary": tracing.summary(spans),
+        "rows": rows,
+        "total_ms": total_ms,
+        "ticks": ticks,
+    }
     return render(request, "library/trace_detail.html", context)
 
 
