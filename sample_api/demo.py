@@ -93,7 +93,7 @@ def prepare_database(env: dict[str, str]) -> None:
         subprocess.run([*manage, *command], env=env, cwd=ROOT, check=True, timeout=120)
 
 
-def _die_with_parent() -> None:
+def die_with_parent() -> None:
     """In the child, before exec: on Linux, get SIGTERM when the demo dies, even by SIGKILL.
 
     The ``finally`` in ``main`` stops the services on every exit Python sees; this covers the
@@ -133,7 +133,7 @@ def start(service: Service) -> None:
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             start_new_session=True,  # Ctrl-C reaches the demo only; it stops the servers.
-            preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
+            preexec_fn=die_with_parent if sys.platform.startswith("linux") else None,
         )
 
 

@@ -1,0 +1,327 @@
+"""``/traces/`` in a real browser: the demo's traces as waterfalls, in headless Chromium.
+
+Runs the demo as ``make demo`` does (two uvicorn processes on free 127.0.0.1 ports, the scripted
+scenario) and leaves it serving while Debian's Chromium, driven by its own chromedriver through
+Selenium, opens the trace list and two waterfalls. It checks what a reader relies on: one row per
+span from both services, nesting that shows, bars inside their parent's, the failing request in
+red, tags and logs one click away. Screenshots go to ``artifacts/e2e/``.
+
+``make e2e`` installs the browser and Selenium and sets ``OT_VIEWS_E2E=1``, which turns a missing
+piece into a failure; any other run (``make test``) skips the module when one is missing.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import itertools
+import os
+import re
+import selectors
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+ARTIFACTS = ROOT / "artifacts" / "e2e"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-proxy-server",
+    "--window-size=1400,1000",
+]
+WAIT = 15.0  # seconds, for any one thing the browser is waiting for
+DEMO_TIMEOUT = 120.0
+
+_missing = [
+    what
+    for what, present in (
+        ("djangorestframework", importlib.util.find_spec("rest_framework") is not None),
+        ("selenium", importlib.util.find_spec("selenium") is not None),
+        (str(CHROMIUM), CHROMIUM.exists()),
+        (str(CHROMEDRIVER), CHROMEDRIVER.exists()),
+    )
+    if not present
+]
+if _missing:
+    reason = f"browser test needs {', '.join(_missing)} (`make e2e` installs them)"
+    if os.environ.get("OT_VIEWS_E2E") == "1":
+        raise RuntimeError(reason)  # make e2e: a missing browser fails, it is never a skip
+    pytest.skip(reason, allow_module_level=True)
+
+from selenium import webdriver  # noqa: E402
+from selenium.webdriver.chrome.service import Service  # noqa: E402
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.remote.webdriver import WebDriver  # noqa: E402
+from selenium.webdriver.remote.webelement import WebElement  # noqa: E402
+from selenium.webdriver.support import expected_conditions as ec  # noqa: E402
+from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+
+from sample_api.demo import die_with_parent  # noqa: E402
+
+pytestmark = pytest.mark.slow
+
+READY = "Ctrl-C stops both services."
+SERVICES = re.compile(
+    r"== services: library (?P<library>http://127\.0\.0\.1:\d+), "
+    r"inventory (?P<inventory>http://127\.0\.0\.1:\d+)"
+)
+# The demo's scenario: one trace per request, the cross-service one has four spans.
+SCENARIO_OPERATIONS = {
+    "BookViewSet.list",
+    "BookViewSet.create",
+    "BookViewSet.retrieve",
+    "loan_fee",
+    "BookViewSet.availability",
+    "StatsView.get",
+    "export_csv",
+}
+CROSS_SERVICE = [
+    (0, "BookViewSet.availability", "library"),
+    (1, "GET inventory /stock/", "library"),
+    (2, "StockView.get", "inventory"),
+    (3, "stock.lookup", "inventory"),
+]
+
+
+def read_until(process: subprocess.Popen[bytes], marker: str, timeout: float) -> str:
+    """The process's output up to ``marker``, or an error carrying what it printed."""
+    assert process.stdout is not None
+    fd = process.stdout.fileno()
+    seen = b""
+    deadline = time.monotonic() + timeout
+    with selectors.DefaultSelector() as selector:
+        selector.register(fd, selectors.EVENT_READ)
+        while marker.encode() not in seen:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise AssertionError(f"no {marker!r} in {timeout:.0f}s; output:\n{seen.decode()}")
+            if selector.select(left):
+                chunk = os.read(fd, 65536)
+                if not chunk:
+                    raise AssertionError(f"the demo exited early; output:\n{seen.decode()}")
+                seen += chunk
+    return seen.decode()
+
+
+def port_closed(url: str) -> bool:
+    host, port = url.removeprefix("http://").split(":")
+    with socket.socket() as sock:
+        sock.settimeout(1)
+        return sock.connect_ex((host, int(port))) != 0
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    """``make demo`` left running: the services' URLs; both are stopped (SIGTERM) afterwards."""
+    var_dir = tmp_path_factory.mktemp("demo")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OTEL_", "SAMPLE_"))}
+    env.pop("DJANGO_SETTINGS_MODULE", None)  # pytest-django's; the demo sets the sample's
+    env.update(SAMPLE_VAR_DIR=str(var_dir), DEMO_READY_TIMEOUT="60")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "sample_api.demo"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        # Should this test process be killed, the demo still gets its SIGTERM and stops both.
+        preexec_fn=die_with_parent,
+    )
+    urls: dict[str, str] = {}
+    try:
+        output = read_until(process, READY, DEMO_TIMEOUT)
+        assert "(expected" not in output, output  # every scenario step answered as scripted
+        found = SERVICES.search(output)
+        assert found, output
+        urls = found.groupdict()
+        yield urls
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)  # the demo's finally stops both servers
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()  # its servers follow it (PR_SET_PDEATHSIG)
+                process.wait(timeout=10)
+        if process.stdout is not None:
+            process.stdout.close()
+    deadline = time.monotonic() + 15
+    while not all(port_closed(url) for url in urls.values()):
+        assert time.monotonic() < deadline, f"a demo server is still listening: {urls}"
+        time.sleep(0.2)
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebDriver]:
+    """Headless Chromium with a fresh, empty profile; always quit (browser and driver)."""
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for flag in CHROMIUM_FLAGS:
+        options.add_argument(flag)
+    options.add_argument(f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}")
+    log = tmp_path_factory.mktemp("chromedriver") / "chromedriver.log"
+    # An explicit driver path: Selenium Manager (which would download one) never runs.
+    service = Service(
+        executable_path=str(CHROMEDRIVER),
+        log_output=str(log),
+        popen_kw={"preexec_fn": die_with_parent},
+    )
+    driver = webdriver.Chrome(options=options, service=service)
+    try:
+        driver.set_page_load_timeout(30)
+        driver.set_script_timeout(10)
+        driver.implicitly_wait(0)
+        yield driver
+    finally:
+        driver.quit()
+
+
+def wait_for(driver: WebDriver, css: str) -> list[WebElement]:
+    WebDriverWait(driver, WAIT).until(ec.presence_of_element_located((By.CSS_SELECTOR, css)))
+    return driver.find_elements(By.CSS_SELECTOR, css)
+
+
+def screenshot(driver: WebDriver, name: str) -> Path:
+    """A PNG of the page as drawn, kept as an artifact; the window grows to the page's height."""
+    height = driver.execute_script("return document.documentElement.scrollHeight")
+    driver.set_window_size(1400, max(600, min(int(height) + 200, 4000)))
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / name
+    assert driver.save_screenshot(str(path))
+    data = path.read_bytes()
+    assert data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) > 5_000
+    driver.set_window_size(1400, 1000)
+    return path
+
+
+def open_trace(driver: WebDriver, base: str, operation: str) -> None:
+    """From the list, click the trace whose root is ``operation`` (as a reader would)."""
+    driver.get(f"{base}/traces/")
+    wait_for(driver, "#traces tr.trace")
+    driver.find_element(By.LINK_TEXT, operation).click()
+    WebDriverWait(driver, WAIT).until(ec.title_contains(operation))
+    wait_for(driver, "#waterfall .span-row")
+
+
+def rows(driver: WebDriver) -> list[dict[str, Any]]:
+    out = []
+    for row in driver.find_elements(By.CSS_SELECTOR, "#waterfall .span-row"):
+        out.append(
+            {
+                "element": row,
+                "depth": int(row.get_attribute("data-depth") or -1),
+                "span_id": row.get_attribute("data-span-id"),
+                "parent_id": row.get_attribute("data-parent-id"),
+                "error": "error" in (row.get_attribute("class") or "").split(),
+                "op": row.find_element(By.CSS_SELECTOR, ".op"),
+                "service": row.find_element(By.CSS_SELECTOR, ".service").text,
+                "track": row.find_element(By.CSS_SELECTOR, ".track").rect,
+                "bar": row.find_element(By.CSS_SELECTOR, ".bar"),
+            }
+        )
+    return out
+
+
+def inside(box: dict[str, float], track: dict[str, float]) -> bool:
+    """``box`` lies horizontally within ``track`` (a pixel of rounding allowed)."""
+    return track["x"] - 1 <= box["x"] and box["x"] + box["width"] <= track["x"] + track["width"] + 1
+
+
+def rgb(css_color: str) -> tuple[int, ...]:
+    return tuple(int(n) for n in re.findall(r"\d+", css_color)[:3])
+
+
+def test_trace_list_shows_the_scenario_with_the_error_marked(browser, demo):
+    browser.get(f"{demo['library']}/traces/")
+    trace_rows = wait_for(browser, "#traces tr.trace")
+    by_operation = {row.find_element(By.CSS_SELECTOR, "td a").text: row for row in trace_rows}
+    assert len(trace_rows) == 8  # one per scenario request; the list itself makes none
+    assert set(by_operation) == SCENARIO_OPERATIONS
+    errors = [op for op, row in by_operation.items() if "error" in row.get_attribute("class")]
+    assert errors == ["loan_fee"]  # the 500; the 404 is no error
+    mark = by_operation["loan_fee"].find_element(By.CSS_SELECTOR, ".error-mark")
+    assert mark.is_displayed() and mark.text == "error"
+    assert not by_operation["BookViewSet.list"].find_elements(By.CSS_SELECTOR, ".error-mark")
+    # The two retrieve traces (a 200 and the 404) are told apart by their request and status.
+    statuses = sorted(
+        row.find_element(By.CSS_SELECTOR, "td:nth-child(3)").text
+        for row in trace_rows
+        if row.find_element(By.CSS_SELECTOR, "td a").text == "BookViewSet.retrieve"
+    )
+    assert statuses == ["200", "404"]
+    cross = by_operation["BookViewSet.availability"].text
+    assert "inventory, library" in cross and " 4 " in f" {cross} "  # both services, 4 spans
+    screenshot(browser, "trace-list.png")
+
+
+def test_cross_service_waterfall_rows_nesting_and_bars(browser, demo):
+    open_trace(browser, demo["library"], "BookViewSet.availability")
+    found = rows(browser)
+    assert [(r["depth"], r["op"].text, r["service"]) for r in found] == CROSS_SERVICE
+    # Parentage in the markup is the chain the tree shows.
+    assert found[0]["parent_id"] == ""
+    for parent, child in itertools.pairwise(found):
+        assert child["parent_id"] == parent["span_id"]
+    # Nesting is visible: each level's label starts further right.
+    lefts = [r["op"].rect["x"] for r in found]
+    assert all(b - a >= 10 for a, b in itertools.pairwise(lefts)), lefts
+    # Bars: drawn, inside their track, the root spanning it, each child within its parent.
+    bars = [r["bar"].rect for r in found]
+    for bar, row in zip(bars, found, strict=True):
+        assert bar["width"] >= 2 and bar["height"] >= 6
+        assert inside(bar, row["track"])
+    # Each duration is written on the track, clear of the span names.
+    for row in found:
+        label = row["element"].find_element(By.CSS_SELECTOR, ".bar-label")
+        assert label.text.endswith(" ms") and label.rect["width"] > 0
+        assert inside(label.rect, row["track"])
+    root = bars[0]
+    assert abs(root["x"] - found[0]["track"]["x"]) <= 1
+    assert root["width"] >= found[0]["track"]["width"] - 2
+    for parent, child in itertools.pairwise(bars):
+        assert child["x"] >= parent["x"] - 1
+        assert child["x"] + child["width"] <= parent["x"] + parent["width"] + 1
+    assert not any(r["error"] for r in found)
+    # The details start closed; clicking a row reveals its tags.
+    server = found[2]["element"]
+    tags = server.find_element(By.CSS_SELECTOR, "table.tags")
+    assert not tags.is_displayed()
+    found[2]["op"].click()
+    WebDriverWait(browser, WAIT).until(lambda d: tags.is_displayed())
+    text = tags.text
+    assert "span.kind server" in text and "http.route stock/<int:pk>/" in text
+    screenshot(browser, "waterfall-cross-service.png")
+
+
+def test_error_trace_is_highlighted_and_shows_its_exception(browser, demo):
+    open_trace(browser, demo["library"], "loan_fee")
+    assert browser.find_element(By.CSS_SELECTOR, "h1 .error-mark").is_displayed()
+    (row,) = rows(browser)
+    assert row["error"] and row["depth"] == 0
+    red, green, blue = rgb(row["bar"].value_of_css_property("background-color"))
+    assert red > 150 and green < 90 and blue < 90, (red, green, blue)
+    background = rgb(row["element"].value_of_css_property("background-color"))
+    assert background != (255, 255, 255) and background[0] > background[2]  # a pink row
+    log = row["element"].find_element(By.CSS_SELECTOR, "table.log")
+    assert not log.is_displayed()
+    row["op"].click()
+    WebDriverWait(browser, WAIT).until(lambda d: log.is_displayed())
+    assert "ZeroDivisionError" in log.text and "error.kind" in log.text
+    tags = row["element"].find_element(By.CSS_SELECTOR, "table.tags").text
+    assert "http.status_code 500" in tags and "error True" in tags
+    screenshot(browser, "waterfall-error.png")
