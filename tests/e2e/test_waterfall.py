@@ -41,6 +41,7 @@ CHROMIUM_FLAGS = [
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
+    "--disable-crash-reporter",
     "--no-proxy-server",
     "--window-size=1400,1000",
 ]
