@@ -68,8 +68,9 @@ def test_quick_table_covers_untraced_traced_and_contract():
     assert traced["overhead_x_contract"] == pytest.approx(
         expected / report["contract_us"], rel=0.05, abs=0.05
     )
+    # The verdict is over the WSGI rows (ASGI thread hand-offs drown microseconds).
     assert report["worst_ot_views_multiple"] == max(
-        rows[k]["overhead_x_contract"] for k in rows if rows[k]["ot_views"]
+        r["overhead_x_contract"] for r in rows.values() if r["ot_views"] and r["server"] == "wsgi"
     )
 
 
