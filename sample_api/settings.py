@@ -94,6 +94,8 @@ OPENTRACING_TRACE_ALL = True
 # The span buffer endpoint and static files are not traced: reading traces makes no new ones.
 OPENTRACING_EXCLUDED_PATHS = [r"^/_spans/", r"^/traces/", r"^/static/"]
 OPENTRACING_SET_GLOBAL_TRACER = True
+# One child span per SQL query, so the demo shows each request's queries nested under it.
+OPENTRACING_TRACE_DB = os.environ.get("SAMPLE_TRACE_DB", "1") != "0"
 
 if os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT"):
     # Imported here, in the main thread, for its side effect: it installs the exporter's SIGTERM

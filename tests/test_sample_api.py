@@ -1,7 +1,8 @@
 """The sample's API through Django's test client, asserting on the spans each style produces.
 
 The suite's settings do not know the sample; a module fixture switches to the sample's apps,
-URLs and middleware with ``override_settings`` and creates its tables with its migration.
+URLs and middleware with ``override_settings`` and creates its tables with its migration. SQL
+spans are on, as in the sample (``OPENTRACING_TRACE_DB``), so the trees here are the demo's.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from asgiref.sync import async_to_sync
 from django.core.management import call_command
 from django.test import AsyncClient, Client, override_settings
 
-from ot_views.testing import children_of, server_span, traced
+from ot_views.testing import children_of, server_span, server_spans, traced
 from sample_api import settings as sample
 from sample_api.tracing import BufferTracer
 
@@ -37,6 +38,9 @@ SAMPLE = {
     "OPENTRACING_EXCLUDED_PATHS": sample.OPENTRACING_EXCLUDED_PATHS,
     "SAMPLE_SERVICE": "library",
     "SAMPLE_INVENTORY_URL": "http://127.0.0.1:9",
+    # The sample's default (SAMPLE_TRACE_DB unset); not read from it, so the environment of
+    # the test run cannot change what these tests expect.
+    "OPENTRACING_TRACE_DB": True,
 }
 
 
@@ -61,6 +65,21 @@ def names(tracer, parent):
     return [s.operation_name for s in children_of(tracer, parent)]
 
 
+def assert_query_span(span, name: str, *, where: str | None = None) -> None:
+    """A SQL child span as DESIGN 8 has it: a client span of django.db, statement unbound."""
+    assert span.operation_name == name
+    verb, table = name.split(" ")
+    assert span.tags["span.kind"] == "client"
+    assert span.tags["component"] == "django.db"
+    assert span.tags["db.type"] == "sql"
+    assert span.tags["db.instance"].startswith("default:")
+    statement = span.tags["db.statement"]
+    assert statement.startswith(verb) and f'"{table}"' in statement
+    if where is not None:
+        assert where in statement  # the placeholder, never the value
+    assert "error" not in span.tags
+
+
 def test_viewset_list_traced_attributes_and_child_spans(client):
     with traced() as tracer:
         response = client.get("/api/books/?ordering=title", HTTP_USER_AGENT="pytest-agent")
@@ -73,8 +92,13 @@ def test_viewset_list_traced_attributes_and_child_spans(client):
     assert span.tags["headers.user-agent"] == "pytest-agent"
     assert "error" not in span.tags
     assert names(tracer, span) == ["books.query", "books.serialize"]
-    query = children_of(tracer, span)[0]
+    query, serialize = children_of(tracer, span)
     assert query.tags["books.count"] == len(response.json())
+    # The one query (author joined in) runs inside the view's own child span, so it nests there.
+    (select,) = children_of(tracer, query)
+    assert_query_span(select, "SELECT library_book")
+    assert 'INNER JOIN "library_author"' in select.tags["db.statement"]
+    assert children_of(tracer, serialize) == []  # select_related: no query per book
     assert response["X-Trace-Id"] == hexid(span.context.trace_id)
 
 
@@ -88,11 +112,39 @@ def test_create_then_detail(client):
         assert created.status_code == 201
         detail = client.get(f"/api/books/{created.json()['id']}/")
     assert detail.json()["title"] == "Kindred II"
-    create, retrieve = tracer.finished_spans()
+    create, retrieve = server_spans(tracer)
     assert create.operation_name == "BookViewSet.create"
     assert create.tags["http.status_code"] == 201
     assert retrieve.operation_name == "BookViewSet.retrieve"
     assert create.context.trace_id != retrieve.context.trace_id
+    assert len(tracer.finished_spans()) == 5  # two requests, three queries: nothing else
+
+
+def test_create_has_its_queries_as_children_in_order_without_values(client):
+    """Issue 8: a request's queries nest under it, one span each, in the order they ran."""
+    title = "Parable of the Sower"
+    with traced() as tracer:
+        created = client.post(
+            "/api/books/",
+            data=json.dumps({"title": title, "author": 3, "year": 1993, "copies": 7}),
+            content_type="application/json",
+        )
+    assert created.status_code == 201
+    create = server_span(tracer)
+    author, insert = children_of(tracer, create)
+    # The serializer checks the author exists, then the book is written.
+    assert_query_span(author, "SELECT library_author", where='"library_author"."id" = %s')
+    assert_query_span(insert, "INSERT library_book")
+    assert "VALUES (%s, %s, %s, %s)" in insert.tags["db.statement"]
+    assert author.finish_time <= insert.start_time
+    assert create.start_time <= author.start_time and insert.finish_time <= create.finish_time
+    for query in (author, insert):
+        assert query.context.trace_id == create.context.trace_id
+        assert children_of(tracer, query) == []
+    # No parameter value reaches any tag of any span.
+    for span in tracer.finished_spans():
+        for value in span.tags.values():
+            assert title not in str(value) and "1993" not in str(value)
 
 
 def test_missing_book_is_404_not_an_error(client):
@@ -104,6 +156,10 @@ def test_missing_book_is_404_not_an_error(client):
     assert span.tags["http.status_code"] == 404
     assert "error" not in span.tags
     assert span.logs[0].key_values["error.kind"] == "Http404"
+    (lookup,) = children_of(tracer, span)
+    assert_query_span(lookup, "SELECT library_book", where='"library_book"."id" = %s')
+    assert "999999" not in lookup.tags["db.statement"]
+    assert "error" not in lookup.tags  # a query that finds nothing did not fail
 
 
 def test_trace_function_view_500_is_an_error(client):
@@ -118,6 +174,7 @@ def test_trace_function_view_500_is_an_error(client):
     (log,) = span.logs
     assert log.key_values["event"] == "error"
     assert log.key_values["error.kind"] == "ZeroDivisionError"
+    assert tracer.finished_spans() == [span]  # no query: no child span
 
 
 def test_availability_injects_the_client_span_into_the_outgoing_call(client):
@@ -149,7 +206,11 @@ def test_availability_injects_the_client_span_into_the_outgoing_call(client):
     server = server_span(tracer)
     assert server.operation_name == "BookViewSet.availability"
     assert server.tags["drf.action"] == "availability"
-    (call,) = children_of(tracer, server)
+    # get_object()'s query, then the call: both children of the request, in that order.
+    lookup, call = children_of(tracer, server)
+    assert_query_span(lookup, "SELECT library_book", where='"library_book"."id" = %s')
+    assert lookup.finish_time <= call.start_time
+    assert call.operation_name == "GET inventory /stock/"
     assert call.tags["span.kind"] == "client"
     assert call.tags["peer.service"] == "inventory"
     assert call.tags["http.status_code"] == 200
@@ -166,7 +227,8 @@ def test_availability_marks_an_unreachable_service(client):
         response = client.get("/api/books/1/availability/")
     assert response.status_code == 502
     server = server_span(tracer)
-    (call,) = children_of(tracer, server)
+    assert names(tracer, server) == ["SELECT library_book", "GET inventory /stock/"]
+    call = children_of(tracer, server)[1]
     assert call.tags["error"] is True
     assert server.tags["http.status_code"] == 502
     assert server.tags["error"] is True  # any 5xx answer marks the request span (DESIGN 4)
@@ -185,6 +247,10 @@ def test_traced_view_joins_an_incoming_trace(client):
     (lookup,) = children_of(tracer, span)
     assert lookup.operation_name == "stock.lookup"
     assert lookup.tags["book.id"] == 1
+    # The query nests under the view's own span, in the joined trace.
+    (select,) = children_of(tracer, lookup)
+    assert_query_span(select, "SELECT library_book", where='"library_book"."id" = %s')
+    assert select.context.trace_id == 0xABC
 
 
 def test_traced_view_404(client):
@@ -203,6 +269,12 @@ def test_async_view_children_nest_under_the_request(client):
     span = server_span(tracer)
     assert span.operation_name == "StatsView.get"
     assert sorted(names(tracer, span)) == ["stats.count_authors", "stats.count_books"]
+    # Each acount() ran through sync_to_async in its own task: its query still finds its parent.
+    for child in children_of(tracer, span):
+        table = "library_" + child.operation_name.removeprefix("stats.count_").rstrip("s")
+        (count,) = children_of(tracer, child)
+        assert_query_span(count, f"SELECT {table}")
+        assert "COUNT(*)" in count.tags["db.statement"]
 
 
 def test_streaming_export_span_covers_the_body(sample_app, db):
@@ -274,13 +346,15 @@ def test_waterfall_rows_nesting_and_bars(client, buffered):
     assert [(r["depth"], r["span"]["operation"]) for r in rows] == [
         (0, "BookViewSet.list"),
         (1, "books.query"),
+        (2, "SELECT library_book"),
         (1, "books.serialize"),
     ]
+    assert rows[2]["span"]["parent_id"] == rows[1]["span"]["span_id"]
     assert rows[0]["left"] == "0.000" and rows[0]["width"] == "100.000"
     for row in rows[1:]:
         assert float(row["left"]) >= 0 and float(row["left"]) + float(row["width"]) <= 100.5
     assert client.get("/traces/0000000000000000/").status_code == 404
-    assert [r["service_index"] for r in rows] == [1, 1, 1]
+    assert [r["service_index"] for r in rows] == [1, 1, 1, 1]
     assert rows[0]["label_class"] == "inside"  # a bar filling the track holds its duration
 
 
@@ -371,12 +445,16 @@ def test_trace_json_has_jaegers_shape(client, buffered):
     assert trace["traceID"] == trace_id
     assert trace["processes"] == {"p1": {"serviceName": "library", "tags": []}}
     sources = {s["span_id"]: s for s in buffered.spans()}
-    assert len(trace["spans"]) == 2
+    assert len(trace["spans"]) == 3
     for span in trace["spans"]:
         assert_jaeger_span(span, sources[span["spanID"]], trace_id, "p1")
-    server = next(s for s in trace["spans"] if not s["references"])
-    call = next(s for s in trace["spans"] if s["references"])
-    assert call["references"][0]["spanID"] == server["spanID"]
+    by_name = {s["operationName"]: s for s in trace["spans"]}
+    server = by_name["BookViewSet.availability"]
+    call, query = by_name["GET inventory /stock/"], by_name["SELECT library_book"]
+    assert server["references"] == []
+    assert call["references"][0]["spanID"] == query["references"][0]["spanID"] == server["spanID"]
+    kind = next(t for t in query["tags"] if t["key"] == "span.kind")
+    assert kind == {"key": "span.kind", "type": "string", "value": "client"}
     status = next(t for t in server["tags"] if t["key"] == "http.status_code")
     assert status == {"key": "http.status_code", "type": "int64", "value": 502}
     error = next(t for t in server["tags"] if t["key"] == "error")

@@ -52,6 +52,32 @@ def parse_trees(output: str) -> dict[str, list[tuple[int, str, str, str]]]:
     return trees
 
 
+def shape(tree: list[tuple[int, str, str, str]]) -> list[tuple[int, str]]:
+    return [(depth, op) for depth, op, _, _ in tree]
+
+
+def assert_query_span(span: dict, parent: dict, name: str, where: str | None = None) -> None:
+    """A SQL span from the demo's JSON: the child of ``parent``, shaped as DESIGN 8 says."""
+    assert span["operation"] == name
+    assert span["parent_id"] == parent["span_id"] and span["trace_id"] == parent["trace_id"]
+    assert span["service"] == parent["service"]
+    tags = span["tags"]
+    assert tags["span.kind"] == "client"
+    assert tags["component"] == "django.db"
+    assert tags["db.type"] == "sql"
+    # The alias and the database behind it: the demo's SQLite file.
+    assert tags["db.instance"].startswith("default:") and tags["db.instance"].endswith(
+        "library.sqlite3"
+    )
+    verb, table = name.split(" ")
+    assert tags["db.statement"].startswith(verb) and f'"{table}"' in tags["db.statement"]
+    if where is not None:
+        assert where in tags["db.statement"]  # a placeholder where the value was
+    assert "error" not in tags and span["logs"] == []
+    assert parent["start"] <= span["start"]
+    assert span["start"] + span["duration"] <= parent["start"] + parent["duration"]
+
+
 def ports_in(output: str) -> list[int]:
     return [
         int(p) for p in re.findall(r"http://127\.0\.0\.1:(\d+)", output.split("\n== scenario")[0])
@@ -106,15 +132,27 @@ def test_cross_service_trace_has_both_server_spans_with_parentage(demo):
     tree = parse_trees(result.stdout)["availability"]
     assert [(d, op, svc) for d, op, svc, _ in tree] == [
         (0, "BookViewSet.availability", "library"),
+        (1, "SELECT library_book", "library"),  # get_object(), before the call
         (1, "GET inventory /stock/", "library"),
         (2, "StockView.get", "inventory"),
         (3, "stock.lookup", "inventory"),
+        (4, "SELECT library_book", "inventory"),  # the callee's query, in the same trace
     ]
     # The same, from the JSON the demo wrote: ids, not only indentation.
     spans = json.loads((tmp_path / "demo-spans.json").read_text())
     by_op = {s["operation"]: s for s in spans}
     caller, call = by_op["BookViewSet.availability"], by_op["GET inventory /stock/"]
-    callee = by_op["StockView.get"]
+    callee, lookup = by_op["StockView.get"], by_op["stock.lookup"]
+    queries = {
+        s["service"]: s
+        for s in spans
+        if s["trace_id"] == caller["trace_id"] and s["operation"] == "SELECT library_book"
+    }
+    assert set(queries) == {"library", "inventory"}
+    where = '"library_book"."id" = %s'
+    assert_query_span(queries["library"], caller, "SELECT library_book", where)
+    assert_query_span(queries["inventory"], lookup, "SELECT library_book", where)
+    assert queries["library"]["start"] + queries["library"]["duration"] <= call["start"]
     assert caller["service"] == "library" and callee["service"] == "inventory"
     assert caller["tags"]["span.kind"] == callee["tags"]["span.kind"] == "server"
     assert call["tags"]["span.kind"] == "client"
@@ -131,32 +169,92 @@ def test_error_trace_is_marked_and_404_is_not(demo):
     assert (depth, op, service) == (0, "loan_fee", "library")
     assert "http.status_code=500" in rest and rest.endswith("ERROR")
     assert "! ZeroDivisionError" in result.stdout
-    (missing,) = trees["missing book"]
+    missing, query = trees["missing book"]
     assert "http.status_code=404" in missing[3] and "ERROR" not in missing[3]
+    # The query that found nothing is no error either.
+    assert query[:3] == (1, "SELECT library_book", "library") and "ERROR" not in query[3]
 
 
 def test_async_view_and_child_spans_nest_under_their_request(demo):
     trees = parse_trees(demo[0].stdout)
-    assert [(d, op) for d, op, _, _ in trees["async view"]] == [
-        (0, "StatsView.get"),
-        (1, "stats.count_books"),
-        (1, "stats.count_authors"),
-    ] or [(d, op) for d, op, _, _ in trees["async view"]] == [
-        (0, "StatsView.get"),
-        (1, "stats.count_authors"),
-        (1, "stats.count_books"),
-    ]
-    assert [(d, op) for d, op, _, _ in trees["list books"]] == [
+    # The two counts run concurrently, so either may start first; each keeps its own query.
+    books = [(1, "stats.count_books"), (2, "SELECT library_book")]
+    authors = [(1, "stats.count_authors"), (2, "SELECT library_author")]
+    assert shape(trees["async view"]) in (
+        [(0, "StatsView.get"), *books, *authors],
+        [(0, "StatsView.get"), *authors, *books],
+    )
+    assert shape(trees["list books"]) == [
         (0, "BookViewSet.list"),
         (1, "books.query"),
+        (2, "SELECT library_book"),  # one query, author joined: no N+1 under serialize
         (1, "books.serialize"),
     ]
-    assert [(d, op) for d, op, _, _ in trees["streaming CSV export"]] == [
+    # The body's query runs after the view returned, outside the request's context, and the
+    # core traces no query there yet: when it does, a SELECT library_book joins export.rows.
+    assert shape(trees["streaming CSV export"]) == [
         (0, "export_csv"),
         (1, "export.rows"),
     ]
-    assert [op for _, op, _, _ in trees["create a book"]] == ["BookViewSet.create"]
-    assert [op for _, op, _, _ in trees["book detail"]] == ["BookViewSet.retrieve"]
+    assert shape(trees["book detail"]) == [
+        (0, "BookViewSet.retrieve"),
+        (1, "SELECT library_book"),
+    ]
+
+
+def test_a_requests_queries_are_nested_under_it_in_order(demo):
+    """Issue 8: the demo shows a request's queries as its children, one span per query."""
+    result, tmp_path = demo
+    assert shape(parse_trees(result.stdout)["create a book"]) == [
+        (0, "BookViewSet.create"),
+        (1, "SELECT library_author"),  # the serializer checks the author exists
+        (1, "INSERT library_book"),  # then the book is written
+    ]
+    spans = json.loads((tmp_path / "demo-spans.json").read_text())
+    (create,) = [s for s in spans if s["operation"] == "BookViewSet.create"]
+    children = sorted(
+        (s for s in spans if s["parent_id"] == create["span_id"]), key=lambda s: s["start"]
+    )
+    author, insert = children
+    assert_query_span(author, create, "SELECT library_author", '"library_author"."id" = %s')
+    assert_query_span(insert, create, "INSERT library_book", "VALUES (%s, %s, %s, %s)")
+    assert author["start"] + author["duration"] <= insert["start"]
+    # No parameter value of the scenario reaches a tag: the posted title, the missing id.
+    for span in spans:
+        for value in span["tags"].values():
+            assert "Left Hand of Darkness" not in str(value)
+            if span["tags"].get("component") == "django.db":
+                assert "999999" not in str(value)
+    # Every query the scenario made inside a request is a child of a span of that request.
+    ids = {s["span_id"] for s in spans}
+    for span in spans:
+        if span["tags"].get("component") == "django.db":
+            assert span["parent_id"] in ids, span["operation"]
+
+
+def test_sample_trace_db_switch(tmp_path):
+    """``SAMPLE_TRACE_DB=0`` turns the SQL spans off; anything else (or unset) leaves them on."""
+    code = "from django.conf import settings as s; print(s.OPENTRACING_TRACE_DB)"
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("OTEL_", "SAMPLE_"))}
+    env = {
+        **base,
+        "DJANGO_SETTINGS_MODULE": "sample_api.settings",
+        "SAMPLE_DB": str(tmp_path / "db.sqlite3"),
+        "PYTHONPATH": str(ROOT),
+    }
+    seen = {}
+    for value in (None, "0", "1"):
+        extra = {} if value is None else {"SAMPLE_TRACE_DB": value}
+        run = subprocess.run(
+            [sys.executable, "-c", code],
+            env={**env, **extra},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert run.returncode == 0, run.stderr
+        seen[value] = run.stdout.strip()
+    assert seen == {None: "True", "0": "False", "1": "True"}
 
 
 def test_async_view_really_ran_on_the_event_loop(demo):

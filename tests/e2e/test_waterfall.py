@@ -13,7 +13,6 @@ piece into a failure; any other run (``make test``) skips the module when one is
 from __future__ import annotations
 
 import importlib.util
-import itertools
 import os
 import re
 import selectors
@@ -81,7 +80,8 @@ SERVICES = re.compile(
     r"== services: library (?P<library>http://127\.0\.0\.1:\d+), "
     r"inventory (?P<inventory>http://127\.0\.0\.1:\d+)"
 )
-# The demo's scenario: one trace per request, the cross-service one has four spans.
+# The demo's scenario: one trace per request. The cross-service one has six spans: both
+# server spans, the client call, the callee's own span, and each service's SQL query.
 SCENARIO_OPERATIONS = {
     "BookViewSet.list",
     "BookViewSet.create",
@@ -93,10 +93,14 @@ SCENARIO_OPERATIONS = {
 }
 CROSS_SERVICE = [
     (0, "BookViewSet.availability", "library"),
+    (1, "SELECT library_book", "library"),
     (1, "GET inventory /stock/", "library"),
     (2, "StockView.get", "inventory"),
     (3, "stock.lookup", "inventory"),
+    (4, "SELECT library_book", "inventory"),
 ]
+#: Each row's parent, by row index (``None`` for the root): the tree CROSS_SERVICE draws.
+CROSS_SERVICE_PARENTS = [None, 0, 0, 2, 3, 4]
 
 
 def read_until(process: subprocess.Popen[bytes], marker: str, timeout: float) -> str:
@@ -266,7 +270,7 @@ def test_trace_list_shows_the_scenario_with_the_error_marked(browser, demo):
     )
     assert statuses == ["200", "404"]
     cross = by_operation["BookViewSet.availability"].text
-    assert "inventory, library" in cross and " 4 " in f" {cross} "  # both services, 4 spans
+    assert "inventory, library" in cross and " 6 " in f" {cross} "  # both services, 6 spans
     screenshot(browser, "trace-list.png")
 
 
@@ -274,13 +278,20 @@ def test_cross_service_waterfall_rows_nesting_and_bars(browser, demo):
     open_trace(browser, demo["library"], "BookViewSet.availability")
     found = rows(browser)
     assert [(r["depth"], r["op"].text, r["service"]) for r in found] == CROSS_SERVICE
-    # Parentage in the markup is the chain the tree shows.
+    # Parentage in the markup is the tree the rows show.
+    pairs = [
+        (found[parent], child)
+        for parent, child in zip(CROSS_SERVICE_PARENTS, found, strict=True)
+        if parent is not None
+    ]
     assert found[0]["parent_id"] == ""
-    for parent, child in itertools.pairwise(found):
+    for parent, child in pairs:
         assert child["parent_id"] == parent["span_id"]
-    # Nesting is visible: each level's label starts further right.
+    # Nesting is visible: each level's label starts further right, siblings' labels align.
     lefts = [r["op"].rect["x"] for r in found]
-    assert all(b - a >= 10 for a, b in itertools.pairwise(lefts)), lefts
+    for parent, child in pairs:
+        assert child["op"].rect["x"] - parent["op"].rect["x"] >= 10, lefts
+    assert abs(lefts[1] - lefts[2]) <= 1, lefts
     # Bars: drawn, inside their track, the root spanning it, each child within its parent.
     bars = [r["bar"].rect for r in found]
     for bar, row in zip(bars, found, strict=True):
@@ -294,18 +305,33 @@ def test_cross_service_waterfall_rows_nesting_and_bars(browser, demo):
     root = bars[0]
     assert abs(root["x"] - found[0]["track"]["x"]) <= 1
     assert root["width"] >= found[0]["track"]["width"] - 2
-    for parent, child in itertools.pairwise(bars):
-        assert child["x"] >= parent["x"] - 1
-        assert child["x"] + child["width"] <= parent["x"] + parent["width"] + 1
+    for parent, child in zip(CROSS_SERVICE_PARENTS, bars, strict=True):
+        if parent is not None:
+            assert child["x"] >= bars[parent]["x"] - 1
+            assert child["x"] + child["width"] <= bars[parent]["x"] + bars[parent]["width"] + 1
+    # The caller's query finished before its call went out: its bar ends where the call's starts.
+    assert bars[1]["x"] + bars[1]["width"] <= bars[2]["x"] + 1
     assert not any(r["error"] for r in found)
     # The details start closed; clicking a row reveals its tags.
-    server = found[2]["element"]
+    server = found[3]["element"]
     tags = server.find_element(By.CSS_SELECTOR, "table.tags")
     assert not tags.is_displayed()
-    found[2]["op"].click()
+    found[3]["op"].click()
     WebDriverWait(browser, WAIT).until(lambda d: tags.is_displayed())
     text = tags.text
     assert "span.kind server" in text and "http.route stock/<int:pk>/" in text
+    # A query's row: a client span of django.db, its statement with a placeholder, no value.
+    query = found[5]["element"]
+    query_tags = query.find_element(By.CSS_SELECTOR, "table.tags")
+    found[5]["op"].click()
+    WebDriverWait(browser, WAIT).until(lambda d: query_tags.is_displayed())
+    text = query_tags.text
+    assert "span.kind client" in text and "component django.db" in text
+    assert 'WHERE "library_book"."id" = %s' in text
+    # The open statement wraps inside the page: no sideways scrolling.
+    assert browser.execute_script(
+        "return document.documentElement.scrollWidth <= document.documentElement.clientWidth"
+    )
     screenshot(browser, "waterfall-cross-service.png")
 
 
@@ -326,3 +352,33 @@ def test_error_trace_is_highlighted_and_shows_its_exception(browser, demo):
     tags = row["element"].find_element(By.CSS_SELECTOR, "table.tags").text
     assert "http.status_code 500" in tags and "error True" in tags
     screenshot(browser, "waterfall-error.png")
+
+
+def test_query_span_nests_under_the_views_own_span_and_its_statement_wraps(browser, demo):
+    open_trace(browser, demo["library"], "BookViewSet.list")
+    found = rows(browser)
+    assert [(r["depth"], r["op"].text) for r in found] == [
+        (0, "BookViewSet.list"),
+        (1, "books.query"),
+        (2, "SELECT library_book"),  # the ORM query ran inside the view's books.query span
+        (1, "books.serialize"),
+    ]
+    assert found[2]["parent_id"] == found[1]["span_id"]
+    assert found[2]["op"].rect["x"] - found[1]["op"].rect["x"] >= 10
+    query, parent = found[2]["bar"].rect, found[1]["bar"].rect
+    assert parent["x"] - 1 <= query["x"] and query["x"] + query["width"] <= (
+        parent["x"] + parent["width"] + 1
+    )
+    # The join's long statement, opened, wraps within the page rather than widening it.
+    found[2]["op"].click()
+    cells = found[2]["element"].find_elements(By.CSS_SELECTOR, "table.tags td")
+    WebDriverWait(browser, WAIT).until(lambda d: cells[0].is_displayed())
+    tags = dict(zip(cells[::2], cells[1::2], strict=True))
+    statement = next(value for key, value in tags.items() if key.text == "db.statement")
+    assert 'INNER JOIN "library_author"' in statement.text
+    assert statement.rect["height"] > 1.5 * cells[0].rect["height"]  # wrapped: two lines or more
+    assert inside(statement.rect, {"x": 0, "width": browser.get_window_rect()["width"]})
+    assert browser.execute_script(
+        "return document.documentElement.scrollWidth <= document.documentElement.clientWidth"
+    )
+    screenshot(browser, "waterfall-query.png")
