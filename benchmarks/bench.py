@@ -788,14 +788,14 @@ def profile(key: str, n: int, use_pyinstrument: bool, limit: int) -> None:
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--n", type=int, default=1000, help="requests per timed batch")
-    parser.add_argument("--repeats", type=int, default=8, help="timed batches per process")
+    parser.add_argument("--repeats", type=int, default=6, help="timed batches per process")
     parser.add_argument(
         "--clock",
         choices=sorted(CLOCKS),
         default="cpu",
         help="cpu: process CPU time (all threads), steady on a shared machine; wall: elapsed",
     )
-    parser.add_argument("--rounds", type=int, default=2, help="processes per variant")
+    parser.add_argument("--rounds", type=int, default=3, help="processes per variant")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     parser.add_argument("--quick", action="store_true", help="tiny run: checks it works")
     parser.add_argument("--only", help="comma-separated variant keys (with their baselines)")
