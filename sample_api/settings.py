@@ -6,6 +6,7 @@ SAMPLE_PEER_SPANS_URLS base URLs of services whose spans /traces/ merges in (com
 SAMPLE_DB              SQLite file, default sample_api/var/library.sqlite3
 SAMPLE_DEBUG           "0" turns DEBUG off
 SAMPLE_SECRET_KEY      the secret key; a fixed, insecure development key otherwise
+SAMPLE_TRACE_DB        "0" turns the SQL query spans (OPENTRACING_TRACE_DB) off
 OTEL_EXPORTER_OTLP_ENDPOINT
                        when set, spans go to that OTLP endpoint (Jaeger, Tempo, a collector)
                        through ot_views.tracers.otel_tracer instead of the in-process buffer
