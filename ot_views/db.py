@@ -90,7 +90,7 @@ def _execute(execute: Executor, sql: Any, params: Any, many: bool, context: dict
         _fail(db_span, exc, params)
         raise
     else:
-        _rows(db_span, context)
+        _rows(db_span, sql, context)
         return result
     finally:
         try:
@@ -207,7 +207,11 @@ def _instance(connection: Any) -> str:
     return f"{alias}:{name}" if name else str(alias)
 
 
-def _rows(db_span: opentracing.Span, context: dict[str, Any]) -> None:
+def _rows(db_span: opentracing.Span, sql: Any, context: dict[str, Any]) -> None:
+    # With RETURNING the driver may count rows only as they are fetched (SQLite reports 0 for an
+    # INSERT ... RETURNING that inserted one), so the count would be wrong: leave it out.
+    if not isinstance(sql, str) or "RETURNING" in sql.upper():
+        return
     try:
         rowcount = getattr(context["cursor"], "rowcount", -1)
     except Exception:

@@ -158,6 +158,8 @@ def test_each_query_is_a_child_span_in_order(client, trace_db, alias):
     assert 'FROM "auth_user" WHERE "auth_user"."password" = %s' in select.tags["db.statement"]
     assert delete.tags["db.statement"] == "DELETE FROM auth_user WHERE username = %s"
     assert many.tags["db.statement"] == "INSERT INTO auth_group (name) VALUES (%s)"
+    assert "RETURNING" in insert.tags["db.statement"]
+    assert "db.rows" not in insert.tags  # counted only as rows are fetched: would read 0
     assert update.tags["db.rows"] == 1
     assert delete.tags["db.rows"] == 1
     assert many.tags["db.rows"] == 2
