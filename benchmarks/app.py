@@ -69,3 +69,55 @@ urlpatterns = [
     path("drf/", HelloAPI.as_view()),
     path("tdrf/", TracedHelloAPI.as_view()),
 ]
+
+
+class ContractOnlyMiddleware:
+    """The floor for any integration: the contract's tracer calls inside a real request, with
+    nothing an integration must add (no header parsing, URL, naming or error handling).
+
+    Its overhead over the untraced view, next to the contract loop's own figure, shows what the
+    same tracer calls cost once they run between Django's code instead of in a tight loop.
+    """
+
+    def __init__(self, get_response: Any) -> None:
+        from django.conf import settings
+        from opentracing import Format, SpanContextCorruptedException
+
+        self.get_response = get_response
+        self.tracer = settings.OPENTRACING_TRACER
+        self.format = Format.HTTP_HEADERS
+        self.corrupted = SpanContextCorruptedException
+        self.headers = dict(CONTRACT_HEADERS)
+
+    def __call__(self, request: HttpRequest) -> Any:
+        tracer = self.tracer
+        try:
+            parent = tracer.extract(self.format, self.headers)
+        except self.corrupted:
+            parent = None
+        span = tracer.start_span(
+            "hello",
+            child_of=parent,
+            tags={
+                "span.kind": "server",
+                "component": "django",
+                "http.method": "GET",
+                "http.url": CONTRACT_URL,
+                "peer.ipv4": "127.0.0.1",
+                "http.route": "func/",
+            },
+            ignore_active_span=True,
+        )
+        scope = tracer.scope_manager.activate(span, False)
+        response = self.get_response(request)
+        scope.close()
+        span.set_tag("django.view", "benchmarks.app.hello")
+        span.set_tag("http.status_code", 200)
+        span.set_tag("error", False)
+        span.finish()
+        return response
+
+
+#: Set by the benchmark before Django loads middleware: the headers and URL of its requests.
+CONTRACT_HEADERS: dict[str, str] = {}
+CONTRACT_URL = ""

@@ -61,6 +61,7 @@ HEADERS: dict[str, str] = {
     "ot-tracer-spanid": PARENT_SPAN_ID,
 }
 QUERY = "page=2&q=books"
+CONTRACT_URL = f"http://localhost:8000/func/?{QUERY}"
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,15 @@ VARIANTS: tuple[Variant, ...] = (
         "wsgi.func",
         "ot_views",
         ot_views=True,
+    ),
+    Variant(
+        "wsgi.func.floor",
+        "function view + only the contract's tracer calls",
+        "wsgi",
+        "/func/",
+        ("benchmarks.app.ContractOnlyMiddleware",),
+        "wsgi.func",
+        "floor",
     ),
     Variant(
         "wsgi.func.django_opentracing",
@@ -225,7 +235,7 @@ def configure(variant: Variant, counter: SpanCounter) -> None:
     from django.conf import settings
 
     extra: dict[str, Any] = {}
-    if variant.tracing == "ot_views":
+    if variant.tracing in ("ot_views", "floor"):
         counter.tracer = make_tracer()
         extra["OPENTRACING_TRACER"] = counter.tracer
     elif variant.tracing == "django_opentracing":
@@ -258,6 +268,11 @@ def configure(variant: Variant, counter: SpanCounter) -> None:
         **extra,
     )
     django.setup()
+    if variant.tracing == "floor":
+        from benchmarks import app
+
+        app.CONTRACT_HEADERS.update(HEADERS)
+        app.CONTRACT_URL = CONTRACT_URL
     if variant.tracing == "opentelemetry":
         instrument_opentelemetry(counter)
 
@@ -388,7 +403,7 @@ def contract_runner(counter: SpanCounter) -> tuple[Callable[[int], None], Callab
     start_span = tracer.start_span
     activate = tracer.scope_manager.activate
     corrupted = opentracing.SpanContextCorruptedException
-    url = f"http://localhost:8000/func/?{QUERY}"
+    url = CONTRACT_URL
 
     def run(n: int) -> None:
         for _ in range(n):

@@ -39,13 +39,14 @@ def _run(*args: str) -> dict:
 def test_quick_table_covers_untraced_traced_and_contract():
     report = _run(
         "--only",
-        "wsgi.func.ot_views,wsgi.cbv.ot_views,wsgi.drf.ot_views,asgi.cbv.ot_views",
+        "wsgi.func.ot_views,wsgi.cbv.ot_views,wsgi.drf.ot_views,asgi.cbv.ot_views,wsgi.func.floor",
     )
     rows = {r["key"]: r for r in report["rows"]}
     assert set(rows) == {
         "contract",
         "wsgi.func",
         "wsgi.func.ot_views",
+        "wsgi.func.floor",
         "wsgi.cbv",
         "wsgi.cbv.ot_views",
         "wsgi.drf",
@@ -58,6 +59,7 @@ def test_quick_table_covers_untraced_traced_and_contract():
     assert rows["wsgi.cbv.ot_views"]["last_span"] == "TracedHello.get"
     assert rows["wsgi.drf.ot_views"]["last_span"] == "TracedHelloAPI.get"
     assert rows["asgi.cbv.ot_views"]["last_span"] == "TracedAsyncHello.get"
+    assert rows["wsgi.func.floor"]["last_span"] == "hello"
     assert rows["wsgi.func"]["last_span"] is None
     for row in rows.values():
         assert row["best_us"] > 0
