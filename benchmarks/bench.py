@@ -701,6 +701,13 @@ def format_table(report: dict[str, Any]) -> str:
             f"({report['contract_us']:.1f} us); target <= {report['target_multiple']:.1f}x: "
             f"{verdict}"
         )
+    floor = next((r for r in report["rows"] if r["key"] == "wsgi.func.floor"), None)
+    if floor is not None and floor["overhead_x_contract"] is not None:
+        lines.append(
+            f"floor: the same tracer calls inside a request cost "
+            f"{floor['overhead_x_contract']:.2f}x the contract loop "
+            "(no integration can go below this row)"
+        )
     if meta["skipped"]:
         lines.append(f"skipped (not installed): {', '.join(meta['skipped'])}")
     return "\n".join(lines)
