@@ -7,16 +7,14 @@ difference in time is the cost of tracing and nothing else.
 
 from __future__ import annotations
 
+import importlib.util
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.urls import path
 from django.views import View
-from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from ot_views import TracedViewMixin
-from ot_views_drf import TracedAPIViewMixin
 
 BODY = b"hello"
 
@@ -49,15 +47,25 @@ class TracedAsyncHello(TracedViewMixin, View):
         return HttpResponse(BODY)
 
 
-class HelloAPI(APIView):
-    def get(self, request: Any) -> Response:
-        return Response({"hello": "world"})
+drf_patterns = []
+if importlib.util.find_spec("rest_framework") is not None:
+    from rest_framework.response import Response
+    from rest_framework.views import APIView
 
+    from ot_views_drf import TracedAPIViewMixin
 
-class TracedHelloAPI(TracedAPIViewMixin, APIView):
-    def get(self, request: Any) -> Response:
-        return Response({"hello": "world"})
+    class HelloAPI(APIView):
+        def get(self, request: Any) -> Response:
+            return Response({"hello": "world"})
 
+    class TracedHelloAPI(TracedAPIViewMixin, APIView):
+        def get(self, request: Any) -> Response:
+            return Response({"hello": "world"})
+
+    drf_patterns = [
+        path("drf/", HelloAPI.as_view()),
+        path("tdrf/", TracedHelloAPI.as_view()),
+    ]
 
 urlpatterns = [
     path("func/", hello),
@@ -66,8 +74,7 @@ urlpatterns = [
     path("tcbv/", TracedHello.as_view()),
     path("acbv/", AsyncHello.as_view()),
     path("tacbv/", TracedAsyncHello.as_view()),
-    path("drf/", HelloAPI.as_view()),
-    path("tdrf/", TracedHelloAPI.as_view()),
+    *drf_patterns,
 ]
 
 
