@@ -164,6 +164,10 @@ class Conf:
         with self._lock:
             self._snapshot = None
 
+    def snapshot(self) -> Snapshot:
+        """All settings at once, for the per-request path (one read instead of one per setting)."""
+        return self._snapshot or self._snap()
+
     def _snap(self) -> Snapshot:
         snap = self._snapshot
         if snap is None:
@@ -241,7 +245,9 @@ class Conf:
         ``OPENTRACING_TRACER_CALLABLE``, then ``opentracing.global_tracer()`` read at each call so
         a tracer installed later is picked up.
         """
-        snap = self._snap()
+        return self.tracer_for(self._snap())
+
+    def tracer_for(self, snap: Snapshot) -> opentracing.Tracer:
         if snap.tracer is not None:
             return snap.tracer
         if snap.tracer_callable is not None:

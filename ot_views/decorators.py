@@ -44,10 +44,8 @@ def trace(
         path = naming.dotted_path(view_func)
 
         def begin(request: Any) -> span.Handle | None:
-            handle = span.begin(getattr(request, "_request", request), name, tracer=tracer)
-            if handle is not None:
-                handle.describe(path)
-            return handle
+            http_request = getattr(request, "_request", request)
+            return span.begin(http_request, name, tracer=tracer, view_path=path)
 
         if iscoroutinefunction(view_func):
 

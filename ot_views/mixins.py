@@ -41,9 +41,19 @@ class TracedViewMixin:
     #: A fixed operation name; by default ``ClassName.handler`` (or the route, see settings).
     operation_name: str | None = None
 
+    # Derived from the class once, when it is defined, instead of on every request:
+    # Django's View.view_is_async inspects every handler each time it is read.
+    _ot_views_path: str = ""
+    _ot_views_async: bool = False
+
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         check_declaration(cls, cls.traced_attributes, cls.operation_name)
+        cls._ot_views_path = naming.dotted_path(cls)
+        try:
+            cls._ot_views_async = bool(getattr(cls, "view_is_async", False))
+        except ImproperlyConfigured:  # mixed sync/async handlers: as_view() reports it
+            cls._ot_views_async = False
 
     def get_operation_name(self, request: HttpRequest) -> str:
         """The span's operation name; override for a name computed per request."""
@@ -65,10 +75,7 @@ class TracedViewMixin:
         except Exception as exc:
             faults.report("get_operation_name", exc)
             name = type(self).__name__
-        handle = span.begin(request, name)
-        if handle is not None:
-            handle.describe(naming.dotted_path(type(self)))
-        return handle
+        return span.begin(request, name, view_path=self._ot_views_path)
 
     def _ot_views_end(
         self, handle: span.Handle, request: HttpRequest, response: Any, exc: BaseException | None
@@ -86,7 +93,7 @@ class TracedViewMixin:
             handle.done(response, target, names)
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
-        if getattr(self, "view_is_async", False):
+        if self._ot_views_async:
             return self._ot_views_adispatch(request, *args, **kwargs)
         handle = self._ot_views_begin(request)
         if handle is None:

@@ -1,16 +1,16 @@
 """Trace context in and out of HTTP headers.
 
 Incoming: tracers extract from a mapping of header names. Building ``request.headers`` for that
-costs more than the tracer's own extraction, so ``MetaCarrier`` is a read-only, case-insensitive
-view over ``request.META`` that translates names only for the keys a tracer asks about.
+costs more than the tracer's own extraction, so ``MetaCarrier`` builds the header dict a tracer
+needs straight from ``request.META``, in one pass.
 
 Outgoing: ``inject_headers()`` gives the headers a downstream HTTP call needs to join the trace.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, MutableMapping
-from typing import Any, cast
+from collections.abc import Mapping, MutableMapping
+from typing import Any
 
 import opentracing
 from opentracing import Format
@@ -23,48 +23,76 @@ from .conf import conf
 MAX_HEADER_LENGTH = 4096
 
 
-class MetaCarrier(Mapping[str, str]):
-    """HTTP headers of a WSGI/ASGI ``META`` dict as ``{"header-name": value}``.
+# META key -> header name ("HTTP_X_B3_TRACEID" -> "x-b3-traceid"). Header names repeat from
+# request to request, so each is translated once; bounded so hostile clients cannot grow it.
+_NAMES: dict[str, str] = {}
+_MAX_NAMES = 1024
 
-    Oversized and non-string values are hidden, so a hostile header reads as absent.
+
+def _header_name(key: str) -> str:
+    name = _NAMES.get(key)
+    if name is None:
+        name = key[5:].replace("_", "-").lower()
+        if len(_NAMES) < _MAX_NAMES:
+            _NAMES[key] = name
+    return name
+
+
+class MetaCarrier(dict[str, str]):
+    """The HTTP headers of a WSGI/ASGI ``META`` dict as ``{"header-name": value}``.
+
+    A real dict built in one pass, because tracers iterate the whole carrier (MockTracer,
+    Jaeger) or look keys up (OpenTelemetry) and a dict does both at C speed. Keys are lower
+    case; a lookup in another case and ``content-type`` / ``content-length`` (not ``HTTP_*``
+    in ``META``) are answered on demand. Oversized and non-string values are left out, so a
+    hostile header reads as absent.
     """
 
     __slots__ = ("_meta",)
 
     def __init__(self, meta: Mapping[str, Any]) -> None:
+        names = _NAMES
+        try:
+            headers = {
+                names.get(key) or _header_name(key): value
+                for key, value in meta.items()
+                if key[:5] == "HTTP_" and value.__class__ is str and len(value) <= MAX_HEADER_LENGTH
+            }
+        except TypeError:  # a key that is not a string: only a hand-made META has one
+            headers = {
+                _header_name(key): value
+                for key, value in meta.items()
+                if isinstance(key, str)
+                and key[:5] == "HTTP_"
+                and value.__class__ is str
+                and len(value) <= MAX_HEADER_LENGTH
+            }
+        super().__init__(headers)
         self._meta = meta
 
-    def __getitem__(self, key: str) -> str:
-        upper = key.upper().replace("-", "_")
-        if upper in ("CONTENT_TYPE", "CONTENT_LENGTH"):
-            value = self._meta[upper]
-        else:
-            value = self._meta["HTTP_" + upper]
-        if not isinstance(value, str) or len(value) > MAX_HEADER_LENGTH:
-            raise KeyError(key)
-        return value
-
-    def __iter__(self) -> Iterator[str]:
-        for key, value in self._meta.items():
-            if (
-                isinstance(key, str)
-                and key.startswith("HTTP_")
-                and isinstance(value, str)
-                and len(value) <= MAX_HEADER_LENGTH
-            ):
-                yield key[5:].replace("_", "-").lower()
-
-    def __len__(self) -> int:
-        return sum(1 for _ in self)
+    def __missing__(self, key: object) -> str:
+        if isinstance(key, str):
+            lower = key.lower()
+            if lower != key and dict.__contains__(self, lower):
+                return dict.__getitem__(self, lower)
+            if lower in ("content-type", "content-length"):
+                value = self._meta.get(lower.upper().replace("-", "_"))
+                if type(value) is str and len(value) <= MAX_HEADER_LENGTH:
+                    return value
+        raise KeyError(key)
 
     def __contains__(self, key: object) -> bool:
-        if not isinstance(key, str):
-            return False
         try:
-            self[key]
-        except KeyError:
+            self[key]  # type: ignore[index]
+        except (KeyError, TypeError):
             return False
         return True
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        try:
+            return self[key]
+        except (KeyError, TypeError):
+            return default
 
 
 def extract(tracer: opentracing.Tracer, meta: Mapping[str, Any]) -> opentracing.SpanContext | None:
@@ -75,7 +103,7 @@ def extract(tracer: opentracing.Tracer, meta: Mapping[str, Any]) -> opentracing.
     """
     try:
         # Tracers only read the carrier; types-opentracing types it as dict.
-        return tracer.extract(Format.HTTP_HEADERS, cast("dict[str, Any]", MetaCarrier(meta)))
+        return tracer.extract(Format.HTTP_HEADERS, MetaCarrier(meta))
     except opentracing.SpanContextCorruptedException as exc:
         if _has_trace_headers(meta):
             faults.report("extract", exc)

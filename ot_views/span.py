@@ -11,6 +11,7 @@ the request goes on as if untraced. Nothing here knows about class-based views o
 
 from __future__ import annotations
 
+import re
 import traceback
 from collections.abc import Iterable
 from contextvars import ContextVar, Token
@@ -24,6 +25,10 @@ from django.utils.encoding import escape_uri_path
 from . import attributes, faults
 from .conf import conf
 from .propagation import extract
+
+# What escape_uri_path() leaves unchanged: most paths, which then skip it.
+# (quote()'s always-safe characters plus escape_uri_path's safe="/:@&+$,-_.!~*'()").
+_PLAIN_PATH = re.compile(r"[A-Za-z0-9/:@&+$,_.!~*'()-]*")
 
 #: Where the request span lives on the ``HttpRequest``.
 REQUEST_ATTR = "_ot_views_span"
@@ -46,11 +51,12 @@ _CLIENT_ERRORS: tuple[tuple[type[BaseException], int], ...] = (
 class RequestSpan:
     """The state of one request's span, stored on the request."""
 
-    __slots__ = ("described", "exc", "finished", "scope", "span", "token", "tracer")
+    __slots__ = ("described", "exc", "finished", "name", "scope", "span", "token", "tracer")
 
-    def __init__(self, tracer: opentracing.Tracer, span: opentracing.Span) -> None:
+    def __init__(self, tracer: opentracing.Tracer, span: opentracing.Span, name: str) -> None:
         self.tracer = tracer
         self.span = span
+        self.name = name
         self.scope: opentracing.Scope | None = None
         self.exc: BaseException | None = None
         self.finished = False
@@ -96,9 +102,11 @@ class Handle:
         return self.rs.span
 
     def rename(self, operation_name: str | None) -> None:
-        if operation_name:
+        rs = self.rs
+        if operation_name and operation_name != rs.name:
+            rs.name = operation_name
             try:
-                self.rs.span.set_operation_name(operation_name)
+                rs.span.set_operation_name(operation_name)
             except Exception as exc:
                 faults.report("set operation name", exc)
 
@@ -177,11 +185,14 @@ def begin(
     operation_name: str,
     *,
     tracer: opentracing.Tracer | None = None,
+    view_path: str | None = None,
 ) -> Handle | None:
     """Start the request's span, or join the one an outer adapter started.
 
-    Returns ``None`` when the request is not traced: an excluded path, a span that already
-    finished, or a tracer that failed to start one.
+    ``view_path`` is the dotted path of the view, when the adapter knows it (with the route, it
+    goes into the start tags rather than costing tag calls later). Returns ``None`` when the
+    request is not traced: an excluded path, a span that already finished, or a tracer that
+    failed to start one.
     """
     rs: RequestSpan | None = request.__dict__.get(REQUEST_ATTR)
     if rs is not None:
@@ -189,24 +200,33 @@ def begin(
             return None
         handle = Handle(rs, False, request)
         handle.rename(operation_name)
+        if view_path is not None:
+            handle.describe(view_path)
         return handle
 
-    excluded = conf.EXCLUDED_PATHS
+    snap = conf.snapshot()
+    excluded = snap.excluded_paths
     if excluded is not None and excluded.search(request.path_info):
         return None
     if tracer is None:
-        tracer = conf.tracer
+        tracer = conf.tracer_for(snap)
     meta = request.META
     parent = extract(tracer, meta)
     tags: dict[str, Any] = {
         "span.kind": "server",
         "component": "django",
         "http.method": request.method,
-        "http.url": _url(request, meta),
+        "http.url": _url(request, meta, snap.redacted_keys),
     }
     peer = meta.get("REMOTE_ADDR")
     if peer:
         tags["peer.ipv6" if ":" in peer else "peer.ipv4"] = peer
+    if view_path is not None:
+        match = getattr(request, "resolver_match", None)
+        pattern = getattr(match, "route", None) if match is not None else None
+        if pattern:
+            tags["http.route"] = str(pattern)
+        tags["django.view"] = view_path
     try:
         span = tracer.start_span(
             operation_name, child_of=parent, tags=tags, ignore_active_span=True
@@ -214,8 +234,9 @@ def begin(
     except Exception as exc:
         faults.report("start", exc)
         return None
-    rs = RequestSpan(tracer, span)
-    callback = conf.START_SPAN_CB
+    rs = RequestSpan(tracer, span, operation_name)
+    rs.described = view_path is not None
+    callback = snap.start_span_cb
     if callback is not None:
         try:
             callback(span, request)
@@ -225,7 +246,8 @@ def begin(
         rs.scope = tracer.scope_manager.activate(span, False)
     except Exception as exc:
         faults.report("activate", exc)
-    rs.token = _LIVE.set(rs)
+    if snap.trace_db:  # only the SQL spans ask for it
+        rs.token = _LIVE.set(rs)
     request.__dict__[REQUEST_ATTR] = rs
     return Handle(rs, True, request)
 
@@ -324,7 +346,7 @@ def record_response(rs: RequestSpan, response: Any) -> None:
         faults.report("tag", exc)
 
 
-def _url(request: HttpRequest, meta: Any) -> str:
+def _url(request: HttpRequest, meta: Any, redacted: re.Pattern[str] | None) -> str:
     """scheme://host/path?query without ``build_absolute_uri()``'s host validation and cost.
 
     The query string keeps its keys; values of sensitive keys are redacted.
@@ -339,10 +361,13 @@ def _url(request: HttpRequest, meta: Any) -> str:
         port = str(meta.get("SERVER_PORT", ""))
         if port and port != ("443" if scheme == "https" else "80"):
             host = f"{host}:{port}"
-    url = f"{scheme}://{host}{escape_uri_path(request.path)}"
+    path = request.path
+    if _PLAIN_PATH.fullmatch(path) is None:
+        path = escape_uri_path(path)
+    url = f"{scheme}://{host}{path}"
     query = meta.get("QUERY_STRING")
     if query:
-        url = f"{url}?{attributes.redact_pairs(query, conf.REDACTED_KEYS)}"
+        url = f"{url}?{attributes.redact_pairs(query, redacted)}"
     if len(url) > attributes.MAX_VALUE_LENGTH:
         url = url[: attributes.MAX_VALUE_LENGTH]
     return url

@@ -49,11 +49,12 @@ class TracedAPIViewMixin(TracedViewMixin):
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         # DRF knows the viewset action only now (initialize_request sets self.action), and the
         # span may have been started by the middleware: name it before auth can raise.
-        handle = span.current(request)
-        if handle is not None:
-            handle.rename(self.get_operation_name(request))
-            action = getattr(self, "action", None)
-            if isinstance(action, str):
+        # (APIViews have no action: their name, known before dispatch, stays.)
+        action = getattr(self, "action", None)
+        if isinstance(action, str):
+            handle = span.current(request)
+            if handle is not None:
+                handle.rename(self.get_operation_name(request))
                 handle.describe(None, {"drf.action": action})
         super().initial(request, *args, **kwargs)  # type: ignore[misc]
 
