@@ -47,6 +47,26 @@ class TracedAsyncHello(TracedViewMixin, View):
         return HttpResponse(BODY)
 
 
+def one_query() -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT COUNT(*) FROM sqlite_master WHERE type = %s", ["table"])
+        cursor.fetchone()
+
+
+class Query(View):
+    def get(self, request: HttpRequest) -> HttpResponse:
+        one_query()
+        return HttpResponse(BODY)
+
+
+class TracedQuery(TracedViewMixin, View):
+    def get(self, request: HttpRequest) -> HttpResponse:
+        one_query()
+        return HttpResponse(BODY)
+
+
 drf_patterns = []
 if importlib.util.find_spec("rest_framework") is not None:
     from rest_framework.response import Response
@@ -72,6 +92,8 @@ urlpatterns = [
     path("afunc/", ahello),
     path("cbv/", Hello.as_view()),
     path("tcbv/", TracedHello.as_view()),
+    path("query/", Query.as_view()),
+    path("tquery/", TracedQuery.as_view()),
     path("acbv/", AsyncHello.as_view()),
     path("tacbv/", TracedAsyncHello.as_view()),
     *drf_patterns,

@@ -75,6 +75,7 @@ class Variant:
     tracing: str | None = None  # None, "ot_views", "django_opentracing", "opentelemetry"
     needs: str | None = None  # a module that must be importable, else the variant is skipped
     ot_views: bool = field(default=False)
+    trace_db: bool = False  # OPENTRACING_TRACE_DB: one more span per request (its SQL query)
 
 
 VARIANTS: tuple[Variant, ...] = (
@@ -141,6 +142,30 @@ VARIANTS: tuple[Variant, ...] = (
         "ot_views",
         needs="rest_framework",
         ot_views=True,
+    ),
+    # One SQL query per request (SQLite in memory): the third row's overhead over the second is
+    # the cost of one SQL child span (OPENTRACING_TRACE_DB).
+    Variant("wsgi.query", "class-based view with one SQL query, untraced", "wsgi", "/query/"),
+    Variant(
+        "wsgi.query.ot_views",
+        "  + TracedViewMixin (OPENTRACING_TRACE_DB off)",
+        "wsgi",
+        "/tquery/",
+        (),
+        "wsgi.query",
+        "ot_views",
+        ot_views=True,
+    ),
+    Variant(
+        "wsgi.query.ot_views_db",
+        "  + OPENTRACING_TRACE_DB: the query's child span",
+        "wsgi",
+        "/tquery/",
+        (),
+        "wsgi.query.ot_views",
+        "ot_views",
+        ot_views=True,
+        trace_db=True,
     ),
     Variant("asgi.func", "async function view, untraced", "asgi", "/afunc/"),
     Variant(
@@ -238,6 +263,7 @@ def configure(variant: Variant, counter: SpanCounter) -> None:
     if variant.tracing in ("ot_views", "floor"):
         counter.tracer = make_tracer()
         extra["OPENTRACING_TRACER"] = counter.tracer
+        extra["OPENTRACING_TRACE_DB"] = variant.trace_db
     elif variant.tracing == "django_opentracing":
         import django_opentracing
 
@@ -255,7 +281,7 @@ def configure(variant: Variant, counter: SpanCounter) -> None:
         ROOT_URLCONF="benchmarks.app",
         INSTALLED_APPS=apps,
         MIDDLEWARE=list(variant.middleware),
-        DATABASES={},
+        DATABASES={"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}},
         USE_TZ=True,
         LOGGING_CONFIG=None,
         REST_FRAMEWORK={
@@ -451,7 +477,7 @@ def check(variant: Variant, counter: SpanCounter, status: str, requests: int) ->
     if not status.startswith("200"):
         raise SystemExit(f"{variant.key}: status {status!r}, expected 200")
     spans, name, tags = counter.snapshot()
-    expected = requests if variant.tracing else 0
+    expected = (2 if variant.trace_db else 1) * requests if variant.tracing else 0
     if spans != expected:
         raise SystemExit(f"{variant.key}: {spans} spans for {requests} requests")
     return {"spans": spans, "last_span": name, "last_span_tags": sorted(tags)}
@@ -565,7 +591,11 @@ def measure(args: argparse.Namespace, log: Callable[[str], None]) -> dict[str, A
     variants, skipped = available(VARIANTS)
     if args.only:
         wanted = set(args.only.split(","))
-        wanted |= {BY_KEY[k].baseline for k in wanted if k in BY_KEY and BY_KEY[k].baseline}
+        while True:  # baselines of baselines too (the SQL span row compares with a traced row)
+            more = {BY_KEY[k].baseline for k in wanted if k in BY_KEY and BY_KEY[k].baseline}
+            if more <= wanted:
+                break
+            wanted |= more
         wanted.add("contract")
         variants = [v for v in variants if v.key in wanted]
     times: dict[str, list[float]] = {v.key: [] for v in variants}
