@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import selectors
 import signal
 import socket
 import subprocess
@@ -19,6 +18,8 @@ from pathlib import Path
 import pytest
 
 pytest.importorskip("rest_framework")
+
+from tests.processes import read_until
 
 ROOT = Path(__file__).resolve().parent.parent
 TREE_LINE = re.compile(
@@ -262,26 +263,6 @@ def test_async_view_really_ran_on_the_event_loop(demo):
     spans = json.loads((demo[1] / "demo-spans.json").read_text())
     a, b = (s for s in spans if s["operation"].startswith("stats.count_"))
     assert a["start"] < b["start"] + b["duration"] and b["start"] < a["start"] + a["duration"]
-
-
-def read_until(process: subprocess.Popen[bytes], marker: str, timeout: float) -> str:
-    """Output of ``process`` up to ``marker``; raw reads, so no buffered line hides from select."""
-    assert process.stdout is not None
-    fd = process.stdout.fileno()
-    seen = b""
-    deadline = time.monotonic() + timeout
-    with selectors.DefaultSelector() as selector:
-        selector.register(fd, selectors.EVENT_READ)
-        while marker.encode() not in seen:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise AssertionError(f"no {marker!r} in time; output so far:\n{seen.decode()}")
-            if selector.select(left):
-                chunk = os.read(fd, 65536)
-                if not chunk:
-                    raise AssertionError(f"demo exited early; output:\n{seen.decode()}")
-                seen += chunk
-    return seen.decode()
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])

@@ -15,7 +15,6 @@ from __future__ import annotations
 import importlib.util
 import os
 import re
-import selectors
 import signal
 import socket
 import subprocess
@@ -72,6 +71,7 @@ from selenium.webdriver.support import expected_conditions as ec  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
 from sample_api.demo import die_with_parent  # noqa: E402
+from tests.processes import read_until  # noqa: E402
 
 pytestmark = pytest.mark.slow
 
@@ -101,26 +101,6 @@ CROSS_SERVICE = [
 ]
 #: Each row's parent, by row index (``None`` for the root): the tree CROSS_SERVICE draws.
 CROSS_SERVICE_PARENTS = [None, 0, 0, 2, 3, 4]
-
-
-def read_until(process: subprocess.Popen[bytes], marker: str, timeout: float) -> str:
-    """The process's output up to ``marker``, or an error carrying what it printed."""
-    assert process.stdout is not None
-    fd = process.stdout.fileno()
-    seen = b""
-    deadline = time.monotonic() + timeout
-    with selectors.DefaultSelector() as selector:
-        selector.register(fd, selectors.EVENT_READ)
-        while marker.encode() not in seen:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise AssertionError(f"no {marker!r} in {timeout:.0f}s; output:\n{seen.decode()}")
-            if selector.select(left):
-                chunk = os.read(fd, 65536)
-                if not chunk:
-                    raise AssertionError(f"the demo exited early; output:\n{seen.decode()}")
-                seen += chunk
-    return seen.decode()
 
 
 def port_closed(url: str) -> bool:
