@@ -1,0 +1,312 @@
+"""Issue 7's acceptance with the sample's own services: ``make demo`` exporting real OTLP.
+
+``python -m sample_api.demo`` (``DEMO_ONESHOT=1``) runs its two uvicorn processes, "library"
+and "inventory", with ``OTEL_EXPORTER_OTLP_ENDPOINT`` pointing at a loopback OTLP/HTTP receiver in
+this process, which decodes the protobuf payload. What a collector gets from the scenario is
+checked here: the cross-service trace, span kinds, the contract's tags as attributes, error
+status, SQL spans and the service names. ``tests/test_otel.py`` does the same for two small
+services of its own; this file proves the shipped sample, with its middleware, DRF viewsets,
+async and streaming views, reaches a real backend intact. Nothing but 127.0.0.1 is reached.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+for _module in (
+    "rest_framework",
+    "uvicorn",
+    "opentelemetry.sdk",
+    "opentelemetry.shim.opentracing_shim",
+    "opentelemetry.exporter.otlp.proto.http",
+    "opentelemetry.proto",
+):
+    pytest.importorskip(_module)
+
+from opentelemetry.proto.trace.v1.trace_pb2 import Span as PbSpan  # noqa: E402
+from opentelemetry.proto.trace.v1.trace_pb2 import Status as PbStatus  # noqa: E402
+
+from tests.test_otel import Receiver  # noqa: E402
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parent.parent
+DEMO_TIMEOUT = 60.0
+ARRIVAL_TIMEOUT = 10.0
+SERVER, CLIENT = PbSpan.SPAN_KIND_SERVER, PbSpan.SPAN_KIND_CLIENT
+VIEWS = "sample_api.library.views"
+# One server span per scenario request: the services' operation names, in scenario order.
+LIBRARY_REQUESTS = [
+    "BookViewSet.list",
+    "BookViewSet.create",
+    "BookViewSet.retrieve",
+    "BookViewSet.retrieve",
+    "loan_fee",
+    "BookViewSet.availability",
+    "StatsView.get",
+    "export_csv",
+]
+
+
+def _env(tmp_path: Path, endpoint: str) -> dict[str, str]:
+    """The demo's environment: no inherited OTEL_/SAMPLE_ settings, no proxy, a temp database.
+
+    The OTLP exporter goes through ``requests``, which honours ``*_PROXY``: with ``NO_PROXY=*``
+    and the proxy variables gone, the spans can only go to the loopback receiver.
+    """
+    drop = ("OTEL_", "SAMPLE_", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY")
+    env = {k: v for k, v in os.environ.items() if not k.upper().startswith(drop)}
+    env.pop("DJANGO_SETTINGS_MODULE", None)  # pytest-django's; the sample has its own
+    env.update(
+        SAMPLE_VAR_DIR=str(tmp_path),
+        SAMPLE_DB=str(tmp_path / "library.sqlite3"),
+        DEMO_ONESHOT="1",
+        DEMO_READY_TIMEOUT="30",
+        OTEL_EXPORTER_OTLP_ENDPOINT=endpoint,
+        NO_PROXY="*",
+        no_proxy="*",
+    )
+    return env
+
+
+def _wait_for(receiver: Receiver, names: set[str]) -> list[dict[str, Any]]:
+    """The received spans once every name in ``names`` is there (or the deadline passed).
+
+    The demo has already waited for both services to exit, and they flush on SIGTERM, so this
+    is a safety net for a slow export, bounded by ARRIVAL_TIMEOUT.
+    """
+    deadline = time.monotonic() + ARRIVAL_TIMEOUT
+    while True:
+        spans = receiver.spans()
+        if names <= {s["name"] for s in spans} or time.monotonic() > deadline:
+            return spans
+        time.sleep(0.1)
+
+
+def _assert_closed(port: int) -> None:
+    with socket.socket() as sock:
+        sock.settimeout(1)
+        assert sock.connect_ex(("127.0.0.1", port)) != 0, f"port {port} still listening"
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """One oneshot demo run against the receiver: its output and every span it exported."""
+    tmp_path = tmp_path_factory.mktemp("sample-otlp")
+    receiver = Receiver()
+    try:
+        # On a timeout, subprocess.run kills the demo; its servers die with it (PDEATHSIG).
+        result = subprocess.run(
+            [sys.executable, "-m", "sample_api.demo"],
+            cwd=ROOT,
+            env=_env(tmp_path, receiver.url),
+            capture_output=True,
+            text=True,
+            timeout=DEMO_TIMEOUT,
+        )
+        spans = _wait_for(receiver, {*LIBRARY_REQUESTS, "StockView.get"})
+        yield {
+            "result": result,
+            "spans": spans,
+            "paths": list(receiver.paths),
+            "endpoint": receiver.url,
+            "tmp_path": tmp_path,
+        }
+    finally:
+        receiver.stop()
+
+
+def _one(spans: list[dict[str, Any]], **match: Any) -> dict[str, Any]:
+    found = [s for s in spans if all(s.get(k) == v for k, v in match.items())]
+    assert len(found) == 1, (match, [(s["name"], s["span_id"]) for s in spans])
+    return found[0]
+
+
+def _service(span: dict[str, Any]) -> str:
+    return str(span["resource"].get("service.name"))
+
+
+def _server(spans: list[dict[str, Any]], name: str, status: int) -> dict[str, Any]:
+    return _one(
+        [s for s in spans if s["kind"] == SERVER and s["attributes"]["http.status_code"] == status],
+        name=name,
+    )
+
+
+def _children(spans: list[dict[str, Any]], parent: dict[str, Any]) -> list[dict[str, Any]]:
+    return [s for s in spans if s["parent_id"] == parent["span_id"]]
+
+
+def _assert_query(
+    span: dict[str, Any], parent: dict[str, Any], name: str, where: str, db: Path
+) -> None:
+    """A SQL span as DESIGN 8 says, exported as an OpenTelemetry client span."""
+    assert span["name"] == name
+    assert span["trace_id"] == parent["trace_id"] and span["parent_id"] == parent["span_id"]
+    assert _service(span) == _service(parent)
+    assert span["kind"] == CLIENT
+    assert span["status"] == PbStatus.STATUS_CODE_UNSET
+    attributes = span["attributes"]
+    assert attributes["component"] == "django.db"
+    assert attributes["db.type"] == "sql"
+    assert attributes["db.instance"] == f"default:{db}"
+    verb, table = name.split(" ")
+    assert attributes["db.statement"].startswith(verb)
+    assert f'"{table}"' in attributes["db.statement"]
+    assert where in attributes["db.statement"]  # a placeholder where the value was
+
+
+def test_demo_runs_against_the_collector_and_leaves_nothing_running(exported):
+    result = exported["result"]
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "expected" not in result.stdout  # every step answered what the scenario expects
+    assert f"exported to {exported['endpoint']}" in result.stdout
+    assert "no trace found" not in result.stdout
+    services = re.search(
+        r"== services: library http://127\.0\.0\.1:(\d+), inventory http://127\.0\.0\.1:(\d+)",
+        result.stdout,
+    )
+    assert services, result.stdout
+    # Both servers stopped with the demo (their flush on SIGTERM is what delivered the spans).
+    for port in (int(services[1]), int(services[2])):
+        _assert_closed(port)
+    assert set(exported["paths"]) == {"/v1/traces"}
+
+
+def test_one_server_span_per_request_with_the_service_name(exported):
+    spans = exported["spans"]
+    servers = [s for s in spans if s["kind"] == SERVER]
+    by_service: dict[str, list[str]] = {}
+    for span in spans:
+        if span["kind"] == SERVER:
+            by_service.setdefault(_service(span), []).append(span["name"])
+    assert sorted(by_service["library"]) == sorted(LIBRARY_REQUESTS)
+    assert by_service["inventory"] == ["StockView.get"]
+    assert set(by_service) == {"library", "inventory"}
+    assert len(servers) == len(LIBRARY_REQUESTS) + 1
+    # Each request its own trace, except the inventory call, which joins availability's.
+    assert len({s["trace_id"] for s in servers}) == len(LIBRARY_REQUESTS)
+    for span in spans:
+        # The OpenTracing tags became the span's kind and status, not attributes.
+        assert "span.kind" not in span["attributes"], span["name"]
+        assert "error" not in span["attributes"], span["name"]
+        assert span["resource"]["service.name"] in {"library", "inventory"}
+
+
+def test_availability_crosses_both_services_in_one_trace(exported):
+    spans = exported["spans"]
+    caller = _server(spans, "BookViewSet.availability", 200)
+    trace = [s for s in spans if s["trace_id"] == caller["trace_id"]]
+    call = _one(trace, name="GET inventory /stock/")
+    callee = _one(trace, name="StockView.get")
+    lookup = _one(trace, name="stock.lookup")
+
+    assert caller["parent_id"] is None  # the demo sent no trace context
+    assert call["parent_id"] == caller["span_id"]
+    assert callee["parent_id"] == call["span_id"]  # inject_headers() carried the client span
+    assert lookup["parent_id"] == callee["span_id"]
+    assert caller["trace_id"] == call["trace_id"] == callee["trace_id"] == lookup["trace_id"]
+
+    assert (caller["kind"], call["kind"], callee["kind"]) == (SERVER, CLIENT, SERVER)
+    assert _service(caller) == _service(call) == "library"
+    assert _service(callee) == _service(lookup) == "inventory"
+    for span in (caller, call, callee):
+        assert span["status"] == PbStatus.STATUS_CODE_UNSET
+
+    library_url, inventory_url = caller["attributes"]["http.url"], callee["attributes"]["http.url"]
+    assert re.fullmatch(r"http://127\.0\.0\.1:\d+/api/books/1/availability/", library_url)
+    assert re.fullmatch(r"http://127\.0\.0\.1:\d+/stock/1/", inventory_url)
+    assert {
+        k: v for k, v in caller["attributes"].items() if k not in {"http.url", "peer.ipv4"}
+    } == {
+        "component": "django",
+        "http.method": "GET",
+        "http.status_code": 200,
+        "http.route": "api/books/(?P<pk>[^/.]+)/availability/$",
+        "django.view": f"{VIEWS}.BookViewSet",
+        "drf.action": "availability",
+        "user.username": "",
+        "headers.user-agent": "ot-views-demo",
+    }
+    assert caller["attributes"]["peer.ipv4"] == "127.0.0.1"
+    assert callee["attributes"] == {
+        "component": "django",
+        "http.method": "GET",
+        "http.url": inventory_url,
+        "peer.ipv4": "127.0.0.1",
+        "http.route": "stock/<int:pk>/",
+        "django.view": f"{VIEWS}.StockView",
+        "http.status_code": 200,
+    }
+    assert call["attributes"] == {
+        "http.method": "GET",
+        "http.url": inventory_url,  # the client span names the very URL the callee served
+        "peer.service": "inventory",
+        "http.status_code": 200,
+    }
+
+    # Both services' queries, each under its own side of the call, in the same trace.
+    db = exported["tmp_path"] / "library.sqlite3"
+    where = '"library_book"."id" = %s'
+    (library_query,) = [s for s in _children(trace, caller) if s is not call]
+    (inventory_query,) = _children(trace, lookup)
+    _assert_query(library_query, caller, "SELECT library_book", where, db)
+    _assert_query(inventory_query, lookup, "SELECT library_book", where, db)
+
+
+def test_the_500_is_an_error_and_the_404_is_not(exported):
+    spans = exported["spans"]
+    fee = _server(spans, "loan_fee", 500)
+    assert _service(fee) == "library"
+    assert fee["status"] == PbStatus.STATUS_CODE_ERROR
+    assert fee["status_message"].startswith("ZeroDivisionError")
+    assert fee["attributes"]["http.route"] == "fees/"
+    assert fee["attributes"]["django.view"] == f"{VIEWS}.loan_fee"
+    assert fee["attributes"]["component"] == "django"
+    assert fee["attributes"]["http.method"] == "GET"
+    (name, event), *_ = fee["events"]
+    assert name == "exception"
+    assert event["exception.type"] == "ZeroDivisionError"
+    assert "Traceback" in event["exception.stacktrace"]
+
+    missing = _server(spans, "BookViewSet.retrieve", 404)
+    assert missing["status"] == PbStatus.STATUS_CODE_UNSET  # a 4xx is not an error
+    assert missing["attributes"]["http.url"].endswith("/api/books/999999/")
+    assert missing["attributes"]["drf.action"] == "retrieve"
+    # The query that found nothing is no error either.
+    (query,) = _children(spans, missing)
+    db = exported["tmp_path"] / "library.sqlite3"
+    _assert_query(query, missing, "SELECT library_book", '"library_book"."id" = %s', db)
+    # Every other request span answered 2xx and carries no error status.
+    for span in spans:
+        if span["kind"] == SERVER and span is not fee:
+            assert span["status"] == PbStatus.STATUS_CODE_UNSET, span["name"]
+
+
+def test_sql_spans_nest_under_their_request_with_placeholders_only(exported):
+    spans = exported["spans"]
+    create = _server(spans, "BookViewSet.create", 201)
+    insert, author = sorted(_children(spans, create), key=lambda s: s["name"])
+    db = exported["tmp_path"] / "library.sqlite3"
+    _assert_query(author, create, "SELECT library_author", '"library_author"."id" = %s', db)
+    _assert_query(insert, create, "INSERT library_book", "VALUES (%s, %s, %s, %s)", db)
+    queries = [s for s in spans if s["attributes"].get("component") == "django.db"]
+    assert len(queries) >= 8
+    ids = {s["span_id"] for s in spans}
+    for query in queries:
+        assert query["kind"] == CLIENT
+        assert query["parent_id"] in ids, query["name"]  # inside a request, never a root
+        # No parameter value of the scenario reaches an attribute.
+        for value in query["attributes"].values():
+            assert "Left Hand of Darkness" not in str(value)
+            assert "999999" not in str(value)
