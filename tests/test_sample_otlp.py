@@ -310,3 +310,26 @@ def test_sql_spans_nest_under_their_request_with_placeholders_only(exported):
         for value in query["attributes"].values():
             assert "Left Hand of Darkness" not in str(value)
             assert "999999" not in str(value)
+
+
+def test_trace_id_header_carries_the_w3c_trace_id_under_otel(rf):
+    """The sample's X-Trace-Id is the id a collector shows: 32 hex digits from the shim."""
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    from ot_views import span as request_span
+    from ot_views.tracers import otel_tracer
+    from sample_api.library.middleware import trace_id
+
+    exporter = InMemorySpanExporter()
+    tracer = otel_tracer(
+        service_name="t", span_processor=SimpleSpanProcessor(exporter), flush_on_exit=False
+    )
+    request = rf.get("/x/")
+    handle = request_span.begin(request, "x", tracer=tracer)
+    assert handle is not None
+    expected = f"{handle.span.context.unwrap().trace_id:032x}"
+    assert trace_id(request) == expected
+    handle.done(None)
+    (exported,) = exporter.get_finished_spans()
+    assert f"{exported.context.trace_id:032x}" == expected

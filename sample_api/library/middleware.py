@@ -12,9 +12,13 @@ from ot_views import get_span
 
 
 def trace_id(request: HttpRequest) -> str | None:
-    span = get_span(request)
-    value = getattr(getattr(span, "context", None), "trace_id", None)
-    return f"{value:016x}" if isinstance(value, int) else None
+    context = getattr(get_span(request), "context", None)
+    value = getattr(context, "trace_id", None)
+    if isinstance(value, int):  # the in-process tracer
+        return f"{value:016x}"
+    unwrap = getattr(context, "unwrap", None)  # the OpenTelemetry shim: W3C's 32 hex digits
+    value = getattr(unwrap(), "trace_id", None) if callable(unwrap) else None
+    return f"{value:032x}" if isinstance(value, int) else None
 
 
 class TraceIdHeaderMiddleware:
