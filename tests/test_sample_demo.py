@@ -266,15 +266,20 @@ def test_async_view_really_ran_on_the_event_loop(demo):
     assert a["start"] < b["start"] + b["duration"] and b["start"] < a["start"] + a["duration"]
 
 
-@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
-def test_demo_keeps_running_until_interrupted_then_stops_both(tmp_path, sig):
-    process = subprocess.Popen(
+def start_demo(tmp_path: Path) -> subprocess.Popen[bytes]:
+    """The interactive demo (no DEMO_ONESHOT), its output on a pipe for ``read_until``."""
+    return subprocess.Popen(
         [sys.executable, "-m", "sample_api.demo"],
         cwd=ROOT,
         env=demo_env(tmp_path),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_demo_keeps_running_until_interrupted_then_stops_both(tmp_path, sig):
+    process = start_demo(tmp_path)
     try:
         output = read_until(process, "Ctrl-C stops both services.", timeout=90)
         ports = ports_in(output)
@@ -389,13 +394,7 @@ def test_otlp_settings_install_the_sigterm_flush_from_the_main_thread(tmp_path):
 
 def test_servers_die_with_a_killed_demo(tmp_path):
     """Even ``kill -9`` of the demo, which runs no ``finally``, leaves no server behind."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "sample_api.demo"],
-        cwd=ROOT,
-        env=demo_env(tmp_path),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
+    process = start_demo(tmp_path)
     try:
         ports = ports_in(read_until(process, "== scenario", timeout=90))
     finally:
