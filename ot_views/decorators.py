@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 import opentracing
 from asgiref.sync import iscoroutinefunction
 
-from . import naming, span
+from . import adapters, naming, span
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -47,36 +47,21 @@ def trace(
             http_request = getattr(request, "_request", request)
             return span.begin(http_request, name, tracer=tracer, view_path=path)
 
+        def ending(request: Any) -> tuple[Any, tuple[str, ...]]:
+            return request, names
+
         if iscoroutinefunction(view_func):
 
             @functools.wraps(view_func)
             async def async_wrapper(request: Any, *args: Any, **kwargs: Any) -> Any:
-                handle = begin(request)
-                if handle is None:
-                    return await view_func(request, *args, **kwargs)
-                try:
-                    response = await view_func(request, *args, **kwargs)
-                except BaseException as exc:
-                    handle.fail(exc, request, names)
-                    raise
-                handle.done(response, request, names)
-                return response
+                return await adapters.arun(begin, ending, view_func, request, args, kwargs)
 
             wrapper: Any = async_wrapper
         else:
 
             @functools.wraps(view_func)
             def sync_wrapper(request: Any, *args: Any, **kwargs: Any) -> Any:
-                handle = begin(request)
-                if handle is None:
-                    return view_func(request, *args, **kwargs)
-                try:
-                    response = view_func(request, *args, **kwargs)
-                except BaseException as exc:
-                    handle.fail(exc, request, names)
-                    raise
-                handle.done(response, request, names)
-                return response
+                return adapters.run(begin, ending, view_func, request, args, kwargs)
 
             wrapper = sync_wrapper
         wrapper._ot_views_operation_name = name

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
-from django.http import HttpRequest, HttpResponseBase
+from django.http import HttpRequest
 
-from . import naming, span
+from . import adapters, naming, span
 from .conf import conf
 
 
@@ -35,30 +35,8 @@ class OpenTracingMiddleware:
 
     def __call__(self, request: HttpRequest) -> Any:
         if self.async_mode:
-            return self.__acall__(request)
-        handle = self._begin(request)
-        if handle is None:
-            return self.get_response(request)
-        try:
-            response = self.get_response(request)
-        except BaseException as exc:
-            handle.fail(exc)
-            raise
-        handle.done(response)
-        return response
-
-    async def __acall__(self, request: HttpRequest) -> HttpResponseBase:
-        get_response: Callable[[HttpRequest], Awaitable[HttpResponseBase]] = self.get_response
-        handle = self._begin(request)
-        if handle is None:
-            return await get_response(request)
-        try:
-            response = await get_response(request)
-        except BaseException as exc:
-            handle.fail(exc)
-            raise
-        handle.done(response)
-        return response
+            return adapters.arun(self._begin, None, self.get_response, request)
+        return adapters.run(self._begin, None, self.get_response, request)
 
     def _begin(self, request: HttpRequest) -> span.Handle | None:
         if not conf.TRACE_ALL:
@@ -72,9 +50,7 @@ class OpenTracingMiddleware:
         if handle is None:
             return None
         name, path = naming.for_view_func(view_func, request)
-        if conf.ROUTE_NAMES:
-            name = naming.route(request) or name
-        handle.rename(name)
+        handle.rename(naming.choose(request, None, name))
         handle.describe(path)
         return None
 

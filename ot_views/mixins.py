@@ -9,8 +9,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest
 from django.views import View
 
-from . import faults, naming, span
-from .conf import conf
+from . import adapters, faults, naming, span
 
 
 def check_declaration(cls: type, attributes: Any, operation_name: Any) -> None:
@@ -57,12 +56,10 @@ class TracedViewMixin:
 
     def get_operation_name(self, request: HttpRequest) -> str:
         """The span's operation name; override for a name computed per request."""
-        if self.operation_name:
-            return self.operation_name
-        if conf.ROUTE_NAMES:
-            name = naming.route(request)
-            if name:
-                return name
+        return naming.choose(request, self.operation_name, self._ot_views_view_name)
+
+    def _ot_views_view_name(self, request: Any) -> str:
+        # The name in the "view" style: ``ClassName.handler``.
         return f"{type(self).__name__}.{naming.handler_name(type(self), request.method)}"
 
     def get_traced_attributes(self) -> Sequence[str]:
@@ -77,9 +74,7 @@ class TracedViewMixin:
             name = type(self).__name__
         return span.begin(request, name, view_path=self._ot_views_path)
 
-    def _ot_views_end(
-        self, handle: span.Handle, request: HttpRequest, response: Any, exc: BaseException | None
-    ) -> None:
+    def _ot_views_ending(self, request: HttpRequest) -> tuple[Any, Sequence[str]]:
         # After dispatch, self.request is what the handler saw (DRF's Request for APIViews).
         target = getattr(self, "request", request)
         try:
@@ -87,37 +82,15 @@ class TracedViewMixin:
         except Exception as fault:
             faults.report("get_traced_attributes", fault)
             names = ()
-        if exc is not None:
-            handle.fail(exc, target, names)
-        else:
-            handle.done(response, target, names)
+        return target, names
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        dispatch = super().dispatch  # type: ignore[misc]
+        begin, ending = self._ot_views_begin, self._ot_views_ending
         if self._ot_views_async:
-            return self._ot_views_adispatch(request, *args, **kwargs)
-        handle = self._ot_views_begin(request)
-        if handle is None:
-            return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
-        try:
-            response = super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
-        except BaseException as exc:
-            self._ot_views_end(handle, request, None, exc)
-            raise
-        self._ot_views_end(handle, request, response, None)
-        return response
-
-    async def _ot_views_adispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
-        # The span has to cover the awaited handler, so it starts inside the coroutine.
-        handle = self._ot_views_begin(request)
-        if handle is None:
-            return await super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
-        try:
-            response = await super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
-        except BaseException as exc:
-            self._ot_views_end(handle, request, None, exc)
-            raise
-        self._ot_views_end(handle, request, response, None)
-        return response
+            # A coroutine: the span starts when the handler is awaited, and covers it.
+            return adapters.arun(begin, ending, dispatch, request, args, kwargs)
+        return adapters.run(begin, ending, dispatch, request, args, kwargs)
 
 
 class TracedView(TracedViewMixin, View):

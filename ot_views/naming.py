@@ -7,9 +7,12 @@ per URL.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpRequest
+
+from .conf import conf
 
 
 def dotted_path(obj: Any) -> str:
@@ -32,6 +35,22 @@ def route(request: HttpRequest) -> str | None:
     if not pattern:
         return None
     return f"{request.method} {pattern}"
+
+
+def choose(request: Any, fixed: str | None, default: str | Callable[[Any], str]) -> str:
+    """The operation name rule, for every adapter: a fixed name, else the route when
+    ``OPENTRACING_OPERATION_NAME = "route"`` and the URL resolved, else the view's own name.
+
+    ``request`` may be DRF's ``Request``: the route is on the Django request it wraps.
+    ``default`` may be ``default(request)``, computed only when it is the answer.
+    """
+    if fixed:
+        return fixed
+    if conf.ROUTE_NAMES:
+        name = route(getattr(request, "_request", request))
+        if name:
+            return name
+    return default if isinstance(default, str) else default(request)
 
 
 def handler_name(view_class: Any, method: str | None, actions: Any = None) -> str:

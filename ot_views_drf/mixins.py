@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from ot_views import naming, span
-from ot_views.conf import conf
 from ot_views.mixins import TracedViewMixin
 
 
@@ -33,13 +31,8 @@ class TracedAPIViewMixin(TracedViewMixin):
     ``query_params``, ``user``...) after the handler, so tracing never changes DRF's answer.
     """
 
-    def get_operation_name(self, request: HttpRequest | Request) -> str:
-        if self.operation_name:
-            return self.operation_name
-        if conf.ROUTE_NAMES:
-            name = naming.route(getattr(request, "_request", request))
-            if name:
-                return name
+    def _ot_views_view_name(self, request: Any) -> str:
+        # The name in the "view" style: ``ViewSetName.action``, or ``APIViewName.handler``.
         action = getattr(self, "action", None)
         if not isinstance(action, str):
             action_map = getattr(self, "action_map", None)
