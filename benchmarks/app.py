@@ -14,12 +14,17 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import path
 from django.views import View
 
-from ot_views import TracedViewMixin
+from ot_views import TracedViewMixin, trace
 
 BODY = b"hello"
 
 
 def hello(request: HttpRequest) -> HttpResponse:
+    return HttpResponse(BODY)
+
+
+@trace()
+def traced_hello(request: HttpRequest) -> HttpResponse:
     return HttpResponse(BODY)
 
 
@@ -67,6 +72,18 @@ class TracedQuery(TracedViewMixin, View):
         return HttpResponse(BODY)
 
 
+class Hostile(View):
+    """The hostile request's view: answers at once, whatever the path, query and headers."""
+
+    def get(self, request: HttpRequest, rest: str) -> HttpResponse:
+        return HttpResponse(BODY)
+
+
+class TracedHostile(TracedViewMixin, Hostile):
+    # Every header goes on the span (through the redaction policy and the size bounds).
+    traced_attributes = ["META"]
+
+
 drf_patterns = []
 if importlib.util.find_spec("rest_framework") is not None:
     from rest_framework.response import Response
@@ -89,6 +106,9 @@ if importlib.util.find_spec("rest_framework") is not None:
 
 urlpatterns = [
     path("func/", hello),
+    path("tfunc/", traced_hello),
+    path("hostile/<path:rest>", Hostile.as_view()),
+    path("thostile/<path:rest>", TracedHostile.as_view()),
     path("afunc/", ahello),
     path("cbv/", Hello.as_view()),
     path("tcbv/", TracedHello.as_view()),
@@ -150,3 +170,47 @@ class ContractOnlyMiddleware:
 #: Set by the benchmark before Django loads middleware: the headers and URL of its requests.
 CONTRACT_HEADERS: dict[str, str] = {}
 CONTRACT_URL = ""
+
+
+class OTelFloorMiddleware:
+    """The floor over OpenTelemetry: the same span made directly on the SDK, from a bare
+    middleware (extract, start a SERVER span with the same attributes, attach, three attributes,
+    end), with the provider the ot_views-over-OpenTelemetry row uses."""
+
+    def __init__(self, get_response: Any) -> None:
+        from django.conf import settings
+        from opentelemetry import context, propagate, trace
+        from opentelemetry.trace import SpanKind
+
+        self.get_response = get_response
+        self.tracer = settings.BENCH_OTEL_PROVIDER.get_tracer("ot_views")
+        self.propagator = propagate.get_global_textmap()
+        self.kind = SpanKind.SERVER
+        self.attach = context.attach
+        self.detach = context.detach
+        self.set_span_in_context = trace.set_span_in_context
+        self.headers = dict(CONTRACT_HEADERS)
+
+    def __call__(self, request: HttpRequest) -> Any:
+        parent = self.propagator.extract(self.headers)
+        span = self.tracer.start_span(
+            "hello",
+            context=parent,
+            kind=self.kind,
+            attributes={
+                "span.kind": "server",
+                "component": "django",
+                "http.method": "GET",
+                "http.url": CONTRACT_URL,
+                "peer.ipv4": "127.0.0.1",
+                "http.route": "func/",
+            },
+        )
+        token = self.attach(self.set_span_in_context(span))
+        response = self.get_response(request)
+        self.detach(token)
+        span.set_attribute("django.view", "benchmarks.app.hello")
+        span.set_attribute("http.status_code", 200)
+        span.set_attribute("error", False)
+        span.end()
+        return response
