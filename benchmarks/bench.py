@@ -384,8 +384,10 @@ def configure(variant: Variant, counter: SpanCounter) -> None:
         extra["OPENTRACING_TRACING"] = django_opentracing.DjangoTracing(counter.tracer)
         extra["OPENTRACING_TRACE_ALL"] = True
     apps = ["django.contrib.contenttypes", "django.contrib.auth", "ot_views"]
-    if importlib.util.find_spec("rest_framework") is not None:
+    drf = variant.needs == "rest_framework"
+    if drf:
         apps.append("rest_framework")
+    extra["BENCH_DRF"] = drf
     settings.configure(
         DEBUG=False,
         SECRET_KEY="benchmark-only",

@@ -95,7 +95,8 @@ def test_span_covers_the_view_and_exceptions_pass_unchanged(tracer, adapter, is_
         assert str(info.value) == ("async" if is_async else "sync")
         # The traceback still ends where the view raised it.
         last = traceback.extract_tb(info.value.__traceback__)[-1]
-        assert last.name == "view" and last.line == f'raise Boom("{"async" if is_async else "sync"}")'
+        text = "async" if is_async else "sync"
+        assert last.name == "view" and last.line == f'raise Boom("{text}")'
     else:
         assert call().content == b"ok"
     span = server_span(tracer)

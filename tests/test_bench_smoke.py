@@ -38,70 +38,69 @@ def _run(*args: str) -> dict:
     return json.loads(proc.stdout)
 
 
-def test_quick_table_covers_untraced_traced_and_contract():
-    only = "wsgi.func.ot_views,wsgi.cbv.ot_views,asgi.cbv.ot_views,wsgi.func.floor"
-    report = _run("--only", only + (",wsgi.drf.ot_views" if HAS_DRF else ""))
-    rows = {r["key"]: r for r in report["rows"]}
-    drf_rows = {"wsgi.drf", "wsgi.drf.ot_views"} if HAS_DRF else set()
-    assert set(rows) == drf_rows | {
-        "contract",
-        "wsgi.func",
+def test_quick_table_covers_untraced_traced_floors_and_targets():
+    # One run (each variant is a process of its own: fewer runs, fewer Django start-ups).
+    only = [
         "wsgi.func.ot_views",
-        "wsgi.func.floor",
-        "wsgi.cbv",
+        "wsgi.tfunc.ot_views",
         "wsgi.cbv.ot_views",
-        "asgi.cbv",
         "asgi.cbv.ot_views",
-    }
-    # The spans the traced variants produced are named as DESIGN 4 says.
+        "wsgi.func.floor",
+        "wsgi.hostile.ot_views",
+        "asgi.hostile.ot_views",
+    ]
+    if HAS_DRF:
+        only.append("wsgi.drf.ot_views")
+    if HAS_OTEL:
+        only += ["wsgi.func.otel_floor", "wsgi.func.ot_views_otel"]
+    report = _run("--only", ",".join(only))
+    rows = {r["key"]: r for r in report["rows"]}
+    untraced = {"wsgi.func", "wsgi.cbv", "asgi.cbv", "wsgi.hostile", "asgi.hostile"}
+    untraced |= {"wsgi.drf"} if HAS_DRF else set()
+    assert set(rows) == {"contract", *untraced, *only}
+    # The spans the traced variants produced are named as docs/design.rst says.
     assert rows["wsgi.func.ot_views"]["last_span"] == "hello"
+    assert rows["wsgi.tfunc.ot_views"]["last_span"] == "traced_hello"
     assert rows["wsgi.cbv.ot_views"]["last_span"] == "TracedHello.get"
     if HAS_DRF:
         assert rows["wsgi.drf.ot_views"]["last_span"] == "TracedHelloAPI.get"
     assert rows["asgi.cbv.ot_views"]["last_span"] == "TracedAsyncHello.get"
     assert rows["wsgi.func.floor"]["last_span"] == "hello"
     assert rows["wsgi.func"]["last_span"] is None
+    for key in ("wsgi.hostile.ot_views", "asgi.hostile.ot_views"):
+        assert rows[key]["last_span"] == "TracedHostile.get"
+        assert rows[key]["baseline"] == key.rsplit(".", 1)[0]
     for row in rows.values():
         assert row["best_us"] > 0
     traced = rows["wsgi.cbv.ot_views"]
     assert traced["baseline"] == "wsgi.cbv"
     expected = traced["best_us"] - rows["wsgi.cbv"]["best_us"]
     assert traced["overhead_us"] == pytest.approx(expected, abs=0.02)
-    assert traced["overhead_x_contract"] == pytest.approx(
-        expected / report["contract_us"], rel=0.05, abs=0.05
-    )
     # Each adapter's overhead is put against the MockTracer floor's, beside its target.
-    assert traced["overhead_x_floor"] == pytest.approx(
-        expected / rows["wsgi.func.floor"]["overhead_us"], rel=0.05, abs=0.05
-    )
+    floor = rows["wsgi.func.floor"]["overhead_us"]
+    if floor > 0:  # a tiny run on a busy machine can measure anything
+        assert traced["overhead_x_floor"] == pytest.approx(expected / floor, rel=0.05, abs=0.05)
     targets = {(t["row"], t["against"]): t for t in report["targets"]}
-    adapters = {"wsgi.func.ot_views", "wsgi.cbv.ot_views"} | ({"wsgi.drf.ot_views"} & set(rows))
+    adapters = {"wsgi.func.ot_views", "wsgi.tfunc.ot_views", "wsgi.cbv.ot_views"}
+    adapters |= {"wsgi.drf.ot_views"} if HAS_DRF else set()
+    expected_targets = {(row, "MockTracer floor") for row in adapters}
+    hostile_rows = ("wsgi.hostile.ot_views", "asgi.hostile.ot_views")
+    expected_targets |= {(row, "us over the same request untraced") for row in hostile_rows}
+    if HAS_OTEL:
+        # ot_views over otel_tracer is put against the OpenTelemetry floor, not the MockTracer's.
+        assert rows["wsgi.func.otel_floor"]["last_span"] == "hello"
+        assert rows["wsgi.func.ot_views_otel"]["last_span"] == "hello"
+        assert rows["wsgi.func.ot_views_otel"]["floor"] in ("wsgi.func.otel_floor", None)
+        expected_targets.add(("wsgi.func.ot_views_otel", "OTel floor"))
     # The peers are installed by `make bench` only: their targets are left out here.
-    assert set(targets) == {(row, "MockTracer floor") for row in adapters}
+    assert set(targets) == expected_targets
     mixin = targets["wsgi.cbv.ot_views", "MockTracer floor"]
     assert mixin["target"] == 1.5
     assert mixin["met"] == (mixin["ratio"] is not None and mixin["ratio"] <= 1.5)
-
-
-@pytest.mark.skipif(not HAS_OTEL, reason="the OpenTelemetry SDK is not installed")
-def test_quick_new_rows_decorator_opentelemetry_and_hostile_request():
-    only = "wsgi.tfunc.ot_views,wsgi.func.otel_floor,wsgi.func.ot_views_otel,wsgi.hostile.ot_views"
-    report = _run("--only", only + ",asgi.hostile.ot_views")
-    rows = {r["key"]: r for r in report["rows"]}
-    assert rows["wsgi.tfunc.ot_views"]["last_span"] == "traced_hello"
-    # The floor and ot_views over otel_tracer made their spans on the same kind of provider;
-    # ot_views' ratio is over the OpenTelemetry floor, not the MockTracer one.
-    assert rows["wsgi.func.otel_floor"]["last_span"] == "hello"
-    assert rows["wsgi.func.ot_views_otel"]["last_span"] == "hello"
-    assert rows["wsgi.func.ot_views_otel"]["floor"] == "wsgi.func.otel_floor"
-    for key in ("wsgi.hostile.ot_views", "asgi.hostile.ot_views"):
-        assert rows[key]["last_span"] == "TracedHostile.get"
-        assert rows[key]["baseline"] == key.rsplit(".", 1)[0]
-    targets = {(t["row"], t["against"]): t for t in report["targets"]}
-    assert ("wsgi.func.ot_views_otel", "OTel floor") in targets
-    hostile = [t for t in report["targets"] if t["row"].endswith("hostile.ot_views")]
-    assert [t["target"] for t in hostile] == [1000.0, 1000.0]
-    assert all(t["met"] == (t["overhead_us"] <= 1000.0) for t in hostile)
+    for row in hostile_rows:
+        hostile = targets[row, "us over the same request untraced"]
+        assert hostile["target"] == 1000.0
+        assert hostile["met"] == (hostile["overhead_us"] <= 1000.0)
 
 
 def test_quick_memory_step_reports_every_checkpoint():
