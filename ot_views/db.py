@@ -234,7 +234,11 @@ def _fail(db_span: opentracing.Span, exc: BaseException, params: Any) -> None:
             message = str(exc)
         except Exception:
             message = "<unprintable exception>"
-        message = _cut(scrub(message, _values(params)), MAX_MESSAGE_LENGTH)
+        message = scrub(message[: MAX_MESSAGE_LENGTH * 4], _values(params))
+        # The request's own secrets too (a password the view put in raw SQL text).
+        message = _cut(
+            request_span.scrub_for_live_request(message, MAX_MESSAGE_LENGTH * 2), MAX_MESSAGE_LENGTH
+        )
         db_span.set_tag("error", True)
         db_span.log_kv({"event": "error", "error.kind": type(exc).__name__, "message": message})
     except Exception as fault:
