@@ -133,6 +133,9 @@ def _start(sql: Any, context: dict[str, Any]) -> opentracing.Span | None:
             "db.instance": _instance(connection),
         }
         if statement is not None and conf.TRACE_DB_STATEMENT:
+            # Placeholders keep parameter values out; a value the code inlined into the SQL text
+            # is caught only if it is one of the request's known secrets.
+            statement = request_span.scrub_for_live_request(statement, MAX_STATEMENT_LENGTH * 2)
             tags["db.statement"] = _cut(statement, MAX_STATEMENT_LENGTH)
         return tracer.start_span(operation_name(statement), child_of=parent, tags=tags)
     except Exception as fault:

@@ -242,7 +242,13 @@ def redact_userinfo(text: str) -> str:
     One pass: each authority is scanned from its ``://`` to the first ``/``, so no character is
     looked at twice however the ``://`` and ``@`` are arranged.
     """
-    if "://" not in text or "@" not in text:
+    if "@" not in text:
+        return text
+    if "://" not in text:
+        # A bare authority (a Host header): ``user:password@host``, a single token.
+        userinfo, _, host = text.rpartition("@")
+        if ":" in userinfo and not any(c in _AUTHORITY_END for c in userinfo):
+            return f"{REDACTED}@{host}"
         return text
     out: list[str] = []
     emitted = 0

@@ -60,6 +60,7 @@ class RequestSpan:
         "name",
         "request",
         "scope",
+        "secrets",
         "span",
         "token",
         "tracer",
@@ -73,6 +74,7 @@ class RequestSpan:
         request: HttpRequest | None = None,
     ) -> None:
         self.request = request
+        self.secrets: tuple[Any, redaction.Secrets] | None = None
         self.tracer = tracer
         self.span = span
         self.name = name
@@ -421,12 +423,26 @@ def _frames(tb: TracebackType | None) -> str:
 
 
 def scrub_for_live_request(text: str, limit: int) -> str:
-    """``text`` cut to ``limit`` with the secrets of the request live in this context removed."""
+    """``text`` cut to ``limit`` with the secrets of the request live in this context removed.
+
+    For the SQL spans, which see queries but not the request. The secrets are collected once
+    and collected again only when the request has since loaded more (its form, its body, its
+    resolved kwargs), so a request with many queries pays for one collection.
+    """
     rs = _LIVE.get()
     if rs is None or rs.request is None:
         return text[:limit]
-    redactor = Redactor(conf.REDACTED_KEYS, rs.request)
-    return redaction.scrub_bounded(text, limit, redactor.secrets)
+    attrs = rs.request.__dict__
+    state = (
+        attrs.get("_post") is not None,
+        attrs.get("_body") is not None,
+        attrs.get("resolver_match") is not None,
+    )
+    cached = rs.secrets
+    if cached is None or cached[0] != state:
+        secrets = Redactor(conf.REDACTED_KEYS, rs.request).secrets
+        rs.secrets = cached = (state, secrets)
+    return redaction.scrub_bounded(text, limit, cached[1])
 
 
 def record_response(rs: RequestSpan, response: Any) -> None:
