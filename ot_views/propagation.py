@@ -23,8 +23,10 @@ from .conf import conf
 MAX_HEADER_LENGTH = 4096
 
 
-# META key -> header name ("HTTP_X_B3_TRACEID" -> "x-b3-traceid"). Header names repeat from
-# request to request, so each is translated once; bounded so hostile clients cannot grow it.
+# META key -> header name ("HTTP_X_B3_TRACEID" -> "x-b3-traceid"; "" for the keys that are not
+# headers, such as "wsgi.input" or "PATH_INFO"). Keys repeat from request to request, so each is
+# translated once and the carrier costs one lookup per META key; bounded so hostile clients
+# cannot grow it.
 _NAMES: dict[str, str] = {}
 _MAX_NAMES = 1024
 
@@ -32,7 +34,7 @@ _MAX_NAMES = 1024
 def _header_name(key: str) -> str:
     name = _NAMES.get(key)
     if name is None:
-        name = key[5:].replace("_", "-").lower()
+        name = key[5:].replace("_", "-").lower() if key[:5] == "HTTP_" else ""
         if len(_NAMES) < _MAX_NAMES:
             _NAMES[key] = name
     return name
@@ -51,24 +53,25 @@ class MetaCarrier(dict[str, str]):
     __slots__ = ("_meta",)
 
     def __init__(self, meta: Mapping[str, Any]) -> None:
-        names = _NAMES
+        self._meta = meta  # (dict.__new__ made it empty: no dict.__init__ call needed)
+        get = _NAMES.get
         try:
-            headers = {
-                names.get(key) or _header_name(key): value
-                for key, value in meta.items()
-                if key[:5] == "HTTP_" and value.__class__ is str and len(value) <= MAX_HEADER_LENGTH
-            }
+            for key, value in meta.items():
+                name = get(key)
+                if name is None:
+                    name = _header_name(key)
+                if name and value.__class__ is str and len(value) <= MAX_HEADER_LENGTH:
+                    self[name] = value
         except TypeError:  # a key that is not a string: only a hand-made META has one
-            headers = {
-                _header_name(key): value
-                for key, value in meta.items()
-                if isinstance(key, str)
-                and key[:5] == "HTTP_"
-                and value.__class__ is str
-                and len(value) <= MAX_HEADER_LENGTH
-            }
-        super().__init__(headers)
-        self._meta = meta
+            self.clear()
+            for key, value in meta.items():
+                if (
+                    isinstance(key, str)
+                    and key[:5] == "HTTP_"
+                    and value.__class__ is str
+                    and len(value) <= MAX_HEADER_LENGTH
+                ):
+                    self[_header_name(key)] = value
 
     def __missing__(self, key: object) -> str:
         if isinstance(key, str):
