@@ -202,21 +202,24 @@ def redact_query(text: str, policy: KeyPolicy, hidden: frozenset[str] = frozense
     if "=" not in text or not (policy or hidden):
         return text[:MAX_PAIRS_SCAN]
     text = text[:MAX_PAIRS_SCAN]
-    out: list[str] = []
+    # The pairs as ``pairs()`` splits them; only the ones that change are rebuilt, so a query
+    # with nothing to hide (the common case) costs one split and one check per key.
+    parts = text.split("&")
+    matches = policy.matches
     changed = False
-    for key, value in pairs(text):
-        if value is None:
-            out.append(key)
-        elif value and (policy.matches(key) or (hidden and _decoded(key) in hidden)):
-            out.append(f"{key}={REDACTED}")
+    for index, part in enumerate(parts):
+        key, _, value = part.partition("=")
+        if not value:  # no "=" or an empty value: nothing to hide
+            continue
+        if matches(key) or (hidden and _decoded(key) in hidden):
+            parts[index] = f"{key}={REDACTED}"
             changed = True
         elif "=" in value and policy:
             inner = _redact_inner(value, policy)
-            changed = changed or inner is not value
-            out.append(f"{key}={inner}")
-        else:
-            out.append(f"{key}={value}")
-    return "&".join(out) if changed else text
+            if inner is not value:
+                parts[index] = f"{key}={inner}"
+                changed = True
+    return "&".join(parts) if changed else text
 
 
 _INNER_SEPARATORS = re.compile(r"[;,]")
