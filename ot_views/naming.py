@@ -70,11 +70,34 @@ def handler_name(view_class: Any, method: str | None, actions: Any = None) -> st
     return "http_method_not_allowed"
 
 
+#: (view callable, method) -> its names; views and standard methods are few, so each pair is
+#: named once. Other methods are named per request (a client may send any number of them).
+_VIEW_NAMES: dict[tuple[Any, str], tuple[str, str]] = {}
+_MAX_VIEW_NAMES = 1024
+_CACHED_METHODS = frozenset(("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"))
+
+
 def for_view_func(view_func: Any, request: HttpRequest) -> tuple[str, str]:
     """``(operation name, dotted view path)`` for the callable the URLconf resolved to."""
+    method = request.method
+    if method in _CACHED_METHODS:
+        key = (view_func, method)
+        try:
+            names = _VIEW_NAMES.get(key)
+        except TypeError:  # an unhashable view callable
+            return _for_view_func(view_func, method)
+        if names is None:
+            names = _for_view_func(view_func, method)
+            if len(_VIEW_NAMES) < _MAX_VIEW_NAMES:
+                _VIEW_NAMES[key] = names
+        return names
+    return _for_view_func(view_func, method)
+
+
+def _for_view_func(view_func: Any, method: str | None) -> tuple[str, str]:
     cls = getattr(view_func, "view_class", None) or getattr(view_func, "cls", None)
     if cls is not None:
-        handler = handler_name(cls, request.method, getattr(view_func, "actions", None))
+        handler = handler_name(cls, method, getattr(view_func, "actions", None))
         return f"{cls.__name__}.{handler}", dotted_path(cls)
     name = getattr(view_func, "_ot_views_operation_name", None) or getattr(
         view_func, "__name__", None
