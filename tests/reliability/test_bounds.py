@@ -178,7 +178,7 @@ def test_one_attribute_adds_a_bounded_number_of_tags_and_says_so():
 
 
 def test_five_megabyte_exception_text_is_bounded_on_the_span():
-    spent, span = timed(url="/raises/")
+    _, span = timed(url="/raises/")
     log = span.logs[0].key_values
     assert len(log["message"]) <= MAX_MESSAGE_LENGTH
     assert len(log["stack"]) <= MAX_STACK_LENGTH + 64
