@@ -131,6 +131,11 @@ def flatten(
     if redactor.policy.matches(key):
         yield key, REDACTED
         return
+    if value.__class__ is str:  # the common leaf (every META value): no structure to look into
+        text = render(value, redactor)
+        if text is not None:
+            yield key, text
+        return
     if _is_mapping(value) or (
         isinstance(value, _CONTAINERS)
         and any(_is_structure(v) for v in islice(value, MAX_TAGS_PER_ATTRIBUTE))
