@@ -21,7 +21,7 @@ import ot_views  # noqa: E402
 
 project = "ot-views"
 author = "ot-views contributors"
-copyright = "ot-views contributors"  # noqa: A001
+copyright = "ot-views contributors"
 release = version = ot_views.__version__
 
 extensions = ["sphinx.ext.autodoc"]

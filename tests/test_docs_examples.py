@@ -96,9 +96,16 @@ def test_every_python_block_is_marked() -> None:
 
 
 def test_markers_are_known() -> None:
-    bad = [(e.where, e.mode) for page in PAGES for e in examples(page) if e.mode is not None and e.mode not in MODES]
+    bad = [
+        (e.where, e.mode)
+        for page in PAGES
+        for e in examples(page)
+        if e.mode is not None and e.mode not in MODES
+    ]
     assert not bad, f"unknown '.. testable:' modes (known: {sorted(MODES)}): {bad}"
-    unexplained = [e.where for p in PAGES for e in examples(p) if e.mode == "skip" and not e.args[0]]
+    unexplained = [
+        e.where for p in PAGES for e in examples(p) if e.mode == "skip" and not e.args[0]
+    ]
     assert not unexplained, f"'.. not-testable:' needs a reason: {unexplained}"
 
 
