@@ -367,21 +367,26 @@ def record_cancel(rs: RequestSpan, exc: BaseException) -> None:
 
 
 def _body_failed(request: HttpRequest, exc: BaseException) -> None:
-    """The streaming body raised ``exc`` after the status line went out."""
+    """The streaming body raised ``exc`` after the status line went out: log it and finish.
+
+    The body is over, and not every server closes the response after a failed body (Django's
+    ASGI handler lets the exception out without calling ``close()``).
+    """
     handle = current(request)
     if handle is None:
         return
     if isinstance(exc, asyncio.CancelledError):
         record_cancel(handle.rs, exc)
-        return
-    record_exception(request, exc)
-    status = status_for(exc)
-    if status is not None and status < 500:
-        # The client has a 2xx and a cut body: a failure whatever the exception's class.
-        try:
-            handle.rs.span.set_tag("error", True)
-        except Exception as fault:
-            faults.report("tag", fault)
+    else:
+        record_exception(request, exc)
+        status = status_for(exc)
+        if status is not None and status < 500:
+            # The client has a 2xx and a cut body: a failure whatever the exception's class.
+            try:
+                handle.rs.span.set_tag("error", True)
+            except Exception as fault:
+                faults.report("tag", fault)
+    handle.rs.finish()
 
 
 def _guarded(body: Iterator[Any], request: HttpRequest) -> Iterator[Any]:
