@@ -41,6 +41,7 @@ urlpatterns = [
     path("afunc-hang/", views.afunc_hang),
     path("untraced-hang/", views.untraced_hang),
     path("dav/", views.Dav.as_view()),
+    path("async-hang-stream/", views.AsyncHangStream.as_view()),
 ]
 
 if "tests.drf" in settings.INSTALLED_APPS:

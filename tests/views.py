@@ -296,3 +296,13 @@ class Dav(TracedView):
 
     def propfind(self, request):
         return HttpResponse("props", status=207)
+
+
+class AsyncHangStream(TracedView):
+    async def get(self, request):
+        async def body():
+            yield b"first"
+            await _wait_forever()
+            yield b"never"
+
+        return StreamingHttpResponse(body())
