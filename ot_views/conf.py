@@ -145,10 +145,7 @@ class PathPatterns:
 
     def search(self, path: str) -> bool:
         """Whether any entry matches somewhere in ``path`` (``re.search`` semantics)."""
-        for pattern in self.patterns:
-            if pattern.search(path) is not None:
-                return True
-        return False
+        return any(pattern.search(path) is not None for pattern in self.patterns)
 
 
 def compile_paths(patterns: Sequence[str]) -> PathPatterns | None:

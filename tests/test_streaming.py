@@ -6,12 +6,11 @@ import asyncio
 import io
 
 import pytest
-from django.test import AsyncClient, Client
-
 from django.core.handlers.asgi import ASGIHandler
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.signals import request_finished
 from django.http import Http404
+from django.test import AsyncClient, Client
 
 from ot_views import get_span
 from ot_views.testing import server_span
@@ -287,3 +286,12 @@ def test_replaced_streaming_response_finishes_the_span_real_asgi_handler(
     assert messages[0]["status"] == 304
     assert at_request_finished == [1]
     assert_replaced_stream_span(tracer, name)
+
+
+def test_get_span_is_none_after_finish(rf, tracer):
+    from tests.views import Plain
+
+    request = rf.get("/plain/")
+    Plain.as_view()(request)
+    assert get_span(request) is None
+    assert server_span(tracer).finished

@@ -33,7 +33,9 @@ def random_methods(count):
 
 
 @both
-def test_fifty_random_methods_make_one_name_under_the_middleware(tracer, with_middleware, use_async):
+def test_fifty_random_methods_make_one_name_under_the_middleware(
+    tracer, with_middleware, use_async
+):
     methods = random_methods(50)
     for method in methods:
         send(method, "/nowhere/", use_async)
