@@ -25,17 +25,19 @@ MAX_HEADER_LENGTH = 4096
 
 # META key -> header name ("HTTP_X_B3_TRACEID" -> "x-b3-traceid"; "" for the keys that are not
 # headers, such as "wsgi.input" or "PATH_INFO"). Keys repeat from request to request, so each is
-# translated once and the carrier costs one lookup per META key; bounded so hostile clients
-# cannot grow it.
+# translated once and the carrier costs one lookup per META key; bounded in count and in key
+# length so hostile clients cannot grow it (1,024 names of 8 KB would otherwise hold 16 MB).
 _NAMES: dict[str, str] = {}
 _MAX_NAMES = 1024
+#: Longer header names are translated on each request instead of cached.
+MAX_CACHED_NAME_LENGTH = 64
 
 
 def _header_name(key: str) -> str:
     name = _NAMES.get(key)
     if name is None:
         name = key[5:].replace("_", "-").lower() if key[:5] == "HTTP_" else ""
-        if len(_NAMES) < _MAX_NAMES:
+        if len(_NAMES) < _MAX_NAMES and len(key) <= MAX_CACHED_NAME_LENGTH:
             _NAMES[key] = name
     return name
 
