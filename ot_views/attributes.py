@@ -148,12 +148,23 @@ def flatten(
             if _is_mapping(value)
             else ((str(i), v) for i, v in enumerate(islice(value, MAX_TAGS_PER_ATTRIBUTE + 1)))
         )
+        matches = redactor.policy.matches
         for sub_key, sub_value in children:
             sub = str(sub_key)[: MAX_KEY_LENGTH + 1]
             if hidden and (sub in hidden or "__ALL__" in hidden):
                 yield cut_key(f"{key}.{sub}"), REDACTED
                 continue
-            yield from flatten(f"{key}.{sub}", sub_value, redactor, depth + 1)
+            child = f"{key}.{sub}"
+            if sub_value.__class__ is str and len(child) <= MAX_KEY_LENGTH:
+                # A plain leaf, judged here as the recursive call would (no generator per tag).
+                if matches(child):
+                    yield child, REDACTED
+                else:
+                    text = render(sub_value, redactor)
+                    if text is not None:
+                        yield child, text
+                continue
+            yield from flatten(child, sub_value, redactor, depth + 1)
         return
     text = render(value, redactor)
     if text is not None:
