@@ -34,15 +34,24 @@ def run(
     kwargs: dict[str, Any] | None = None,
 ) -> R:
     """``call(request, *args, **kwargs)`` inside the request's span."""
+    # The middleware passes no args: ``call(request)`` spares building them per request.
     handle = begin(request)
     if handle is None:
-        return call(request, *args, **(kwargs or {}))
+        if args or kwargs:
+            return call(request, *args, **(kwargs or {}))
+        return call(request)
     try:
-        response = call(request, *args, **(kwargs or {}))
+        response = call(request, *args, **(kwargs or {})) if args or kwargs else call(request)
     except BaseException as exc:
-        _end(handle, ending, request, None, exc)
+        if ending is None:
+            handle.fail(exc)
+        else:
+            handle.fail(exc, *ending(request))
         raise
-    _end(handle, ending, request, response, None)
+    if ending is None:
+        handle.done(response)
+    else:
+        handle.done(response, *ending(request))
     return response
 
 
@@ -61,23 +70,13 @@ async def arun(
     try:
         response = await call(request, *args, **(kwargs or {}))
     except BaseException as exc:
-        _end(handle, ending, request, None, exc)
+        if ending is None:
+            handle.fail(exc)
+        else:
+            handle.fail(exc, *ending(request))
         raise
-    _end(handle, ending, request, response, None)
-    return response
-
-
-def _end(
-    handle: Handle,
-    ending: Ending | None,
-    request: Any,
-    response: Any,
-    exc: BaseException | None,
-) -> None:
-    # Never raises: Handle.fail/done guard the tracer, and ``ending`` is the adapter's own code
-    # (the mixin guards the user's override inside it).
-    target, names = (None, ()) if ending is None else ending(request)
-    if exc is not None:
-        handle.fail(exc, target, names)
+    if ending is None:
+        handle.done(response)
     else:
-        handle.done(response, target, names)
+        handle.done(response, *ending(request))
+    return response

@@ -26,6 +26,8 @@ class OpenTracingMiddleware:
         if get_response is None:
             raise ValueError("OpenTracingMiddleware needs get_response (Django passes it).")
         self.get_response = get_response
+        # Bound once: the wrapper gets the same callable on every request.
+        self._begin_request = self._begin
         self.async_mode = iscoroutinefunction(get_response)
         if self.async_mode:
             markcoroutinefunction(self)
@@ -35,8 +37,8 @@ class OpenTracingMiddleware:
 
     def __call__(self, request: HttpRequest) -> Any:
         if self.async_mode:
-            return adapters.arun(self._begin, None, self.get_response, request)
-        return adapters.run(self._begin, None, self.get_response, request)
+            return adapters.arun(self._begin_request, None, self.get_response, request)
+        return adapters.run(self._begin_request, None, self.get_response, request)
 
     def _begin(self, request: HttpRequest) -> span.Handle | None:
         if not conf.TRACE_ALL:
