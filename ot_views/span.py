@@ -25,6 +25,7 @@ from django.utils.encoding import escape_uri_path
 from . import attributes, faults
 from .conf import conf
 from .propagation import extract
+from .tracer import tracer_for
 
 # What escape_uri_path() leaves unchanged: most paths, which then skip it.
 # (quote()'s always-safe characters plus escape_uri_path's safe="/:@&+$,-_.!~*'()").
@@ -209,7 +210,7 @@ def begin(
     if excluded is not None and excluded.search(request.path_info):
         return None
     if tracer is None:
-        tracer = conf.tracer_for(snap)
+        tracer = tracer_for(snap)
     meta = request.META
     parent = extract(tracer, meta)
     tags: dict[str, Any] = {
