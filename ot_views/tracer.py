@@ -115,6 +115,10 @@ class _Resolver:
             if tracer is not None and raw["OPENTRACING_SET_GLOBAL_TRACER"]:
                 opentracing.set_global_tracer(tracer)
             self.current = (snap, tracer)
+            if snap.trace_db:
+                from .checks import warn_if_not_installed
+
+                warn_if_not_installed(middleware=False)
             return tracer
 
     def build(self, raw: dict[str, Any]) -> opentracing.Tracer | None:
