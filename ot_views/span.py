@@ -22,7 +22,7 @@ from django.core.exceptions import BadRequest, PermissionDenied, SuspiciousOpera
 from django.http import Http404, HttpRequest
 from django.utils.encoding import escape_uri_path
 
-from . import attributes, faults
+from . import attributes, faults, naming
 from .conf import conf
 from .propagation import extract
 from .tracer import tracer_for
@@ -120,8 +120,9 @@ class Handle:
             if not rs.described:
                 match = getattr(self.request, "resolver_match", None)
                 pattern = getattr(match, "route", None) if match is not None else None
-                if pattern:
-                    rs.span.set_tag("http.route", str(pattern))
+                route = naming.readable_route(str(pattern)) if pattern else ""
+                if route:
+                    rs.span.set_tag("http.route", route)
                 if view_path:
                     rs.span.set_tag("django.view", view_path)
                     rs.described = True
@@ -225,8 +226,9 @@ def begin(
     if view_path is not None:
         match = getattr(request, "resolver_match", None)
         pattern = getattr(match, "route", None) if match is not None else None
-        if pattern:
-            tags["http.route"] = str(pattern)
+        route = naming.readable_route(str(pattern)) if pattern else ""
+        if route:
+            tags["http.route"] = route
         tags["django.view"] = view_path
     try:
         span = tracer.start_span(
