@@ -141,6 +141,8 @@ class Handle:
         try:
             span = self.rs.span
             for key, value in tags:
+                if value == "":  # an anonymous user's username: no tag rather than an empty one
+                    continue
                 span.set_tag(key, value)
         except Exception as exc:
             faults.report("tag", exc)
@@ -165,8 +167,12 @@ class Handle:
             record_response(rs, response)
         elif rs.exc is not None:
             # The view raised: Django answers a 4xx exception (Http404, PermissionDenied, an
-            # exception with a ``status_code``) with that status, so the span says so too.
+            # exception with a ``status_code``) with that status, and any other error with a
+            # 500, so the span says so too. (A BaseException such as a cancelled task is not
+            # answered at all: no status.)
             status = status_for(rs.exc)
+            if status is None and isinstance(rs.exc, Exception):
+                status = 500
             if status is not None:
                 try:
                     rs.span.set_tag("http.status_code", status)
