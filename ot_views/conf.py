@@ -28,23 +28,10 @@ from django.core.signals import setting_changed
 from django.utils.module_loading import import_string
 
 from . import faults
+from .redaction import DEFAULT_REDACTED_KEYS, KeyPolicy
 
 PREFIX = "OPENTRACING_"
 
-DEFAULT_REDACTED_KEYS: tuple[str, ...] = (
-    "authorization",
-    "cookie",
-    "csrf",
-    "session",
-    "password",
-    "passwd",
-    "secret",
-    "token",
-    "api-key",
-    "api_key",
-    "apikey",
-    "signature",
-)
 
 OPERATION_NAME_STYLES = ("view", "route")
 
@@ -106,10 +93,8 @@ def compile_paths(patterns: Sequence[str]) -> re.Pattern[str] | None:
     return re.compile("|".join(f"(?:{p})" for p in patterns))
 
 
-def compile_keys(patterns: Sequence[str]) -> re.Pattern[str] | None:
-    if not patterns:
-        return None
-    return re.compile("|".join(re.escape(p) for p in patterns), re.IGNORECASE)
+def compile_keys(patterns: Sequence[str]) -> KeyPolicy:
+    return KeyPolicy(patterns)
 
 
 def _same(value: Any) -> Any:
