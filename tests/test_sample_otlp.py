@@ -235,7 +235,6 @@ def test_availability_crosses_both_services_in_one_trace(exported):
         "http.route": "api/books/<pk>/availability/",
         "django.view": f"{VIEWS}.BookViewSet",
         "drf.action": "availability",
-        "user.username": "",
         "headers.user-agent": "ot-views-demo",
     }
     assert caller["attributes"]["peer.ipv4"] == "127.0.0.1"
