@@ -25,6 +25,7 @@ from django.db.backends.signals import connection_created
 from . import faults
 from . import span as request_span
 from .conf import conf
+from .tracer import get_tracer
 
 #: Statements longer than this are cut (the tag ends with an ellipsis).
 MAX_STATEMENT_LENGTH = 2048
@@ -122,7 +123,7 @@ def _parent(tracer: opentracing.Tracer) -> opentracing.Span | None:
 
 def _start(sql: Any, context: dict[str, Any]) -> opentracing.Span | None:
     try:
-        tracer = conf.tracer
+        tracer = get_tracer()
         parent = _parent(tracer)
         if parent is None:
             return None

@@ -9,7 +9,9 @@ from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.http import HttpRequest
 
 from . import adapters, naming, span
+from .checks import warn_if_not_installed
 from .conf import conf
+from .tracer import install_global_tracer
 
 
 class OpenTracingMiddleware:
@@ -28,6 +30,10 @@ class OpenTracingMiddleware:
         self.get_response = get_response
         # Bound once: the wrapper gets the same callable on every request.
         self._begin_request = self._begin
+        # Built once when the server loads MIDDLEWARE: the start-up moment a project without
+        # the app in INSTALLED_APPS still has (django-opentracing 1.x set the global tracer here).
+        warn_if_not_installed(middleware=True)
+        install_global_tracer()
         self.async_mode = iscoroutinefunction(get_response)
         if self.async_mode:
             markcoroutinefunction(self)

@@ -78,9 +78,109 @@ def route(request: HttpRequest) -> str | None:
     """``"GET books/<int:pk>/"`` once the URL is resolved, else ``None``."""
     match = getattr(request, "resolver_match", None)
     pattern = getattr(match, "route", None) if match is not None else None
-    if not pattern:
+    readable = readable_route(str(pattern)) if pattern else ""
+    if not readable:
         return None
-    return f"{name_method(request)} {pattern}"
+    return f"{name_method(request)} {readable}"
+
+
+# Characters that only appear in a route written as a regular expression (re_path(), DRF's
+# routers); path() routes have none of them and are returned unchanged.
+_REGEX_MARKS = frozenset("^$()[]\\?*+{}|")
+_ROUTES: dict[str, str] = {}
+_MAX_ROUTES = 1024
+
+
+def readable_route(pattern: str) -> str:
+    """The URLconf route in path() syntax: ``api/books/(?P<pk>[^/.]+)/$`` -> ``api/books/<pk>/``.
+
+    Regex routes (``re_path()``, DRF routers) read as the template they match: named groups
+    become ``<name>``, other groups ``<arg>``, anchors, escapes and optional marks go. The
+    pattern is the URLconf's, never the client's; it is still converted in one linear pass,
+    once per route (a bounded cache).
+    """
+    readable = _ROUTES.get(pattern)
+    if readable is None:
+        readable = pattern if _REGEX_MARKS.isdisjoint(pattern) else _from_regex(pattern)
+        if len(_ROUTES) < _MAX_ROUTES:
+            _ROUTES[pattern] = readable
+    return readable
+
+
+def _from_regex(pattern: str) -> str:
+    out: list[str] = []
+    i, n = 0, len(pattern)
+    while i < n:
+        c = pattern[i]
+        if c == "\\" and i + 1 < n:
+            nxt = pattern[i + 1]
+            if nxt in "AZbB":  # anchors
+                i += 2
+                continue
+            out.append(nxt)
+            i += 2
+        elif c == "(":
+            end = _group_end(pattern, i)
+            head = pattern[i + 1 : i + 4]
+            if head.startswith("?P<"):
+                close = pattern.find(">", i + 4, end)
+                out.append(f"<{pattern[i + 4 : close]}>" if close != -1 else "<arg>")
+            elif not head.startswith(("?=", "?!", "?<=", "?<!")):
+                out.append("<arg>")
+            i = end + 1
+            if i < n and pattern[i] in "?*+":
+                i += 1
+        elif c == "[":
+            # A bare character class: one character of a set, kept as written.
+            end = _class_end(pattern, i)
+            out.append(pattern[i : end + 1])
+            i = end + 1
+        elif c in "^$":
+            i += 1
+        elif c in "?*+" and out:
+            i += 1  # "/?" (DRF's optional slash) reads as "/"
+        else:
+            out.append(c)
+            i += 1
+    return "".join(out)
+
+
+def _class_end(pattern: str, start: int) -> int:
+    """The index of the ``]`` closing the class opened at ``start`` (or the last index)."""
+    i, n = start + 1, len(pattern)
+    if i < n and pattern[i] == "^":
+        i += 1
+    if i < n and pattern[i] == "]":  # a leading "]" is literal
+        i += 1
+    while i < n:
+        if pattern[i] == "\\":
+            i += 2
+            continue
+        if pattern[i] == "]":
+            return i
+        i += 1
+    return n - 1
+
+
+def _group_end(pattern: str, start: int) -> int:
+    """The index of the ``)`` closing the group opened at ``start`` (or the last index)."""
+    depth, i, n = 0, start, len(pattern)
+    while i < n:
+        c = pattern[i]
+        if c == "\\":
+            i += 2
+            continue
+        if c == "[":
+            i = _class_end(pattern, i) + 1
+            continue
+        if c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+            if depth == 0:
+                return i
+        i += 1
+    return n - 1
 
 
 def choose(request: Any, fixed: str | None, default: str | Callable[[Any], str]) -> str:

@@ -16,7 +16,7 @@ import opentracing
 from opentracing import Format
 
 from . import faults
-from .conf import conf
+from .tracer import get_tracer
 
 #: Header values longer than this are not handed to the tracer: no trace context needs them,
 #: and a tracer would happily parse a 100 KB hex "trace id" into a giant integer.
@@ -142,7 +142,7 @@ def inject_headers(
     out: MutableMapping[str, str] = {} if headers is None else headers
     try:
         if tracer is None:
-            tracer = span.tracer if span is not None else conf.tracer
+            tracer = span.tracer if span is not None else get_tracer()
         if span is None:
             scope = tracer.scope_manager.active
             span = scope.span if scope is not None else None

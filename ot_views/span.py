@@ -28,6 +28,7 @@ from . import attributes, faults, naming, redaction
 from .attributes import Redactor
 from .conf import conf
 from .propagation import extract
+from .tracer import tracer_for
 
 # What escape_uri_path() leaves unchanged: most paths, which then skip it.
 # (quote()'s always-safe characters plus escape_uri_path's safe="/:@&+$,-_.!~*'()").
@@ -141,8 +142,9 @@ class Handle:
             if not rs.described:
                 match = getattr(self.request, "resolver_match", None)
                 pattern = getattr(match, "route", None) if match is not None else None
-                if pattern:
-                    rs.span.set_tag("http.route", str(pattern))
+                route = naming.readable_route(str(pattern)) if pattern else ""
+                if route:
+                    rs.span.set_tag("http.route", route)
                 if match is not None and getattr(match, "kwargs", None):
                     _retag_url(rs.span, self.request, match)
                 if view_path:
@@ -164,6 +166,8 @@ class Handle:
         try:
             span = self.rs.span
             for key, value in tags:
+                if value == "":  # an anonymous user's username: no tag rather than an empty one
+                    continue
                 span.set_tag(key, value)
         except Exception as exc:
             faults.report("tag", exc)
@@ -195,8 +199,12 @@ class Handle:
             record_response(rs, response)
         elif rs.exc is not None:
             # The view raised: Django answers a 4xx exception (Http404, PermissionDenied, an
-            # exception with a ``status_code``) with that status, so the span says so too.
+            # exception with a ``status_code``) with that status, and any other error with a
+            # 500, so the span says so too. (A BaseException such as a cancelled task is not
+            # answered at all: no status.)
             status = status_for(rs.exc)
+            if status is None and isinstance(rs.exc, Exception):
+                status = 500
             if status is not None:
                 try:
                     rs.span.set_tag("http.status_code", status)
@@ -244,7 +252,7 @@ def begin(
     if excluded is not None and excluded.search(request.path_info):
         return None
     if tracer is None:
-        tracer = conf.tracer_for(snap)
+        tracer = tracer_for(snap)
     meta = request.META
     parent = extract(tracer, meta)
     tags: dict[str, Any] = {
@@ -262,8 +270,9 @@ def begin(
     if view_path is not None:
         match = getattr(request, "resolver_match", None)
         pattern = getattr(match, "route", None) if match is not None else None
-        if pattern:
-            tags["http.route"] = str(pattern)
+        route = naming.readable_route(str(pattern)) if pattern else ""
+        if route:
+            tags["http.route"] = route
         tags["django.view"] = view_path
     try:
         span = tracer.start_span(

@@ -23,6 +23,8 @@ class TracedAPIViewMixin(TracedViewMixin):
     ``query_params``, ``user``...) after the handler, so tracing never changes DRF's answer.
     """
 
+    _ot_views_drf = True
+
     def _ot_views_view_name(self, request: Any) -> str:
         # The name in the "view" style: ``ViewSetName.action``, or ``APIViewName.handler``.
         action = getattr(self, "action", None)
