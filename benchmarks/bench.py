@@ -1039,8 +1039,9 @@ def profile(key: str, n: int, use_pyinstrument: bool, limit: int) -> None:
     print(f"{'self us/req':>11}  {'cum us/req':>10}  {'calls/req':>9}  function")
     for tottime, cumtime, calls, name in sorted(entries, reverse=True)[:limit]:
         print(f"{tottime / n * 1e6:>11.2f}  {cumtime / n * 1e6:>10.2f}  {calls / n:>9.1f}  {name}")
-    ours = [e for e in entries if e[3].startswith(("ot_views", "opentracing", "django_opentr"))]
-    print("\ntracing code only (ot_views*, opentracing), by cumulative time:")
+    tracing = ("ot_views", "opentracing", "django_opentr", "opentelemetry")
+    ours = [e for e in entries if e[3].startswith(tracing)]
+    print("\ntracing code only (ot_views*, opentracing, opentelemetry), by cumulative time:")
     for tottime, cumtime, calls, name in sorted(ours, key=lambda e: -e[1])[:limit]:
         print(f"{tottime / n * 1e6:>11.2f}  {cumtime / n * 1e6:>10.2f}  {calls / n:>9.1f}  {name}")
 
