@@ -13,6 +13,8 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 from urllib.parse import unquote_plus
 
+from . import reading
+
 REDACTED = "[REDACTED]"
 MAX_VALUE_LENGTH = 1024
 #: Nested mappings deeper than this are not walked further (also stops cycles).
@@ -131,7 +133,7 @@ def collect(target: Any, names: Any, redacted: re.Pattern[str] | None) -> list[t
         if not isinstance(name, str):
             continue
         try:
-            value = resolve(target, name)
+            value = reading.read(target, name)
         except Exception:
             continue
         try:

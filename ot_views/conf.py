@@ -56,6 +56,7 @@ DEFAULTS: dict[str, Any] = {
     "OPENTRACING_START_SPAN_CB": None,
     "OPENTRACING_TRACE_DB": False,
     "OPENTRACING_TRACE_DB_STATEMENT": True,
+    "OPENTRACING_LOAD_LAZY_ATTRIBUTES": [],
 }
 
 
@@ -80,6 +81,7 @@ def type_error(name: str, value: Any) -> str | None:
         "OPENTRACING_TRACED_ATTRIBUTES",
         "OPENTRACING_EXCLUDED_PATHS",
         "OPENTRACING_REDACTED_KEYS",
+        "OPENTRACING_LOAD_LAZY_ATTRIBUTES",
     ):
         return None if _is_str_list(value) else "must be a list of strings"
     if name == "OPENTRACING_TRACER_PARAMETERS":
@@ -316,6 +318,11 @@ class Conf:
     @property
     def TRACE_DB_STATEMENT(self) -> bool:
         return self._snap().trace_db_statement
+
+    @property
+    def LOAD_LAZY_ATTRIBUTES(self) -> tuple[str, ...]:
+        """Traced attributes read even when that loads or parses (see ``ot_views.reading``)."""
+        return tuple(self._snap().raw["OPENTRACING_LOAD_LAZY_ATTRIBUTES"])
 
     def is_explicit(self, name: str) -> bool:
         """Whether the project set ``name`` itself (rather than relying on the default)."""
