@@ -14,7 +14,8 @@ the dotted name itself and applies one rule at every step:
 The rule is applied by type, from the markers Django and DRF leave once a value is computed
 (see ``docs/attributes.rst`` for the table):
 
-- a ``LazyObject`` (``SimpleLazyObject``, ``request.user``): its ``_wrapped`` is set;
+- a ``LazyObject`` (``SimpleLazyObject``, ``request.user``): its ``_wrapped`` is set (or, for
+  ``request.user``, the user ``AuthenticationMiddleware`` fetched for ``await request.auser()``);
 - a session store: its data was loaded (``_session_cache``);
 - ``HttpRequest.body`` / ``POST`` / ``FILES``: ``_body`` / ``_post`` / ``_files`` are set;
 - DRF's ``Request``: ``data`` / ``POST`` / ``FILES`` / ``stream`` / ``user`` / ``auth`` /
@@ -55,6 +56,10 @@ NOT_LOADED: str = _NotLoaded("[not loaded]")
 #: HttpRequest properties that read or parse the body, and where Django keeps their result.
 _HTTP_CACHED = {"body": "_body", "POST": "_post", "FILES": "_files"}
 
+#: Where ``AuthenticationMiddleware`` keeps the user fetched by ``await request.auser()``, which
+#: leaves the lazy ``request.user`` itself unevaluated.
+_ASYNC_USER = "_acached_user"
+
 #: DRF Request properties that parse the body or authenticate, and where DRF keeps the result.
 _DRF_CACHED = {
     "data": "_full_data",
@@ -87,22 +92,24 @@ def read(target: Any, dotted: str) -> Any:
     return value
 
 
+def _evaluated(lazy: Any) -> bool:
+    return object.__getattribute__(lazy, "_wrapped") is not empty
+
+
 def _unwrap(value: Any, load: bool) -> Any:
     """The object behind a lazy object or a session store, if it was computed (or ``load``)."""
     if isinstance(value, LazyObject):
-        wrapped = object.__getattribute__(value, "_wrapped")
-        if wrapped is empty:
+        if not _evaluated(value):
             if not load:
                 raise _Held
             value._setup()
-            wrapped = object.__getattribute__(value, "_wrapped")
-        return wrapped
+        return object.__getattribute__(value, "_wrapped")
     if isinstance(value, SessionBase):
         data = value.__dict__.get("_session_cache")
         if data is None:
             if not load:
                 raise _Held
-            data = value._session  # the session's own loading property
+            data = dict(value.items())  # loads it, as any read of the session would
         return data
     return value
 
@@ -119,6 +126,10 @@ def _step(value: Any, part: str, load: bool) -> Any:
             marker = _HTTP_CACHED.get(part)
             if marker is not None and marker not in value.__dict__:
                 raise _Held
+            if part == "user" and _ASYNC_USER in value.__dict__:
+                user = value.__dict__.get("user")
+                if isinstance(user, LazyObject) and not _evaluated(user):
+                    return value.__dict__[_ASYNC_USER]
         elif isinstance(value, Model):
             _check_model_field(value, part)
         else:
@@ -130,7 +141,7 @@ def _step(value: Any, part: str, load: bool) -> Any:
                         raise _Held
                 elif not hasattr(type(value), part) and part not in value.__dict__:
                     # DRF forwards unknown names to the HttpRequest: walk it under its rules.
-                    return _step(value._request, part, load)
+                    return _step(value.__dict__["_request"], part, load)
     return getattr(value, part)
 
 
