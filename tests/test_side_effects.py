@@ -11,17 +11,12 @@ queries, the upload handlers run and the session saves and deletions.
 
 from __future__ import annotations
 
-import itertools
 from typing import Any
-from unittest import mock
 
 import pytest
 from asgiref.sync import async_to_sync
 from django.contrib.auth.models import Permission, User
-from django.contrib.sessions.backends.db import SessionStore
 from django.core.checks import run_checks
-from django.core.files.uploadedfile import SimpleUploadedFile
-from django.core.files.uploadhandler import FileUploadHandler
 from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from django.test import AsyncClient, Client, override_settings
@@ -33,6 +28,15 @@ from ot_views import TracedView, trace
 from ot_views.reading import NOT_LOADED, read
 from ot_views.testing import server_span
 
+from .observing import (
+    FAST_PASSWORDS,
+    TRACING_OFF,
+    UPLOAD_HANDLERS,
+    logged_in_client,
+    observe,
+    upload,
+)
+
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.test_side_effects")]
 
 MIDDLEWARE = "ot_views.middleware.OpenTracingMiddleware"
@@ -41,31 +45,6 @@ SESSION_AUTH = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
 ]
 QUIET = ["user.username", "session", "POST", "FILES", "body"]
-OFF = {"OPENTRACING_EXCLUDED_PATHS": [r"^/"]}
-
-# -- an upload handler that records that it ran ---------------------------------------------------
-
-UPLOADS: list[str] = []
-
-
-class RecordingUploadHandler(FileUploadHandler):
-    """First in FILE_UPLOAD_HANDLERS: every multipart parse goes through it."""
-
-    def handle_raw_input(self, *args: Any, **kwargs: Any) -> None:
-        UPLOADS.append("parse")
-
-    def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes:
-        UPLOADS.append("chunk")
-        return raw_data
-
-    def file_complete(self, file_size: int) -> None:
-        return None
-
-
-UPLOAD_HANDLERS = [
-    "tests.test_side_effects.RecordingUploadHandler",
-    "django.core.files.uploadhandler.MemoryFileUploadHandler",
-]
 
 # -- views that never touch the user, the session or the body ------------------------------------
 
@@ -188,62 +167,10 @@ ADAPTERS: dict[str, tuple[str, dict[str, Any], bool]] = {
     ),
 }
 
-_users = itertools.count()
-
 
 @pytest.fixture(autouse=True)
 def fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-def logged_in_client() -> tuple[Client, User]:
-    user = User.objects.create_user(f"reader{next(_users)}", password="pw-Reader-1")
-    client = Client()
-    client.force_login(user)
-    return client, user
-
-
-def observe(client: Client, is_async: bool, method: str, path: str, **kwargs: Any) -> dict:
-    """Everything outside the process that one request shows or changes."""
-    UPLOADS.clear()
-    sessions: list[str] = []
-    save, delete = SessionStore.save, SessionStore.delete
-
-    def counting_save(self: SessionStore, must_create: bool = False) -> None:
-        sessions.append("save")
-        save(self, must_create)
-
-    def counting_delete(self: SessionStore, session_key: str | None = None) -> None:
-        sessions.append("delete")
-        delete(self, session_key)
-
-    with (
-        mock.patch.object(SessionStore, "save", counting_save),
-        mock.patch.object(SessionStore, "delete", counting_delete),
-        CaptureQueriesContext(connection) as queries,
-    ):
-        if is_async:
-            aclient = AsyncClient()
-            aclient.cookies = client.cookies
-            response = async_to_sync(getattr(aclient, method))(path, **kwargs)
-        else:
-            response = getattr(client, method)(path, **kwargs)
-    return {
-        "status": response.status_code,
-        "content": response.content,
-        "headers": sorted(response.items()),
-        "cookies": {
-            name: "deleted" if morsel.value == "" else "set"
-            for name, morsel in response.cookies.items()
-        },
-        "queries": [q["sql"] for q in queries.captured_queries],
-        "uploads": list(UPLOADS),
-        "sessions": sessions,
-    }
-
-
-def upload() -> dict[str, Any]:
-    return {"data": {"title": "t", "file": SimpleUploadedFile("a.txt", b"x" * 2000)}}
+    settings.PASSWORD_HASHERS = FAST_PASSWORDS
 
 
 def logged_in(client: Client, user: User) -> dict[str, Any]:
@@ -286,9 +213,8 @@ def run(adapter: str, scenario: str, traced_on: bool, tracer: Any) -> dict:
     client, user = logged_in_client()
     extra = prepare(client, user)
     kwargs = upload() if method == "post" else {}
-    with override_settings(
-        FILE_UPLOAD_HANDLERS=UPLOAD_HANDLERS, **settings, **extra, **({} if traced_on else OFF)
-    ):
+    off = {} if traced_on else TRACING_OFF
+    with override_settings(FILE_UPLOAD_HANDLERS=UPLOAD_HANDLERS, **settings, **extra, **off):
         return observe(client, is_async, method, path, **kwargs)
 
 
