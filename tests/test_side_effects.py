@@ -332,6 +332,19 @@ def test_opt_in_loads_the_user_at_its_stated_cost(tracer):
     assert second["POST"] == second["body"] == "[not loaded]"
 
 
+def test_opt_in_cannot_fetch_the_user_in_an_async_view(tracer):
+    """Django refuses the session's query in the event loop: no tag, yet the session was touched."""
+    client, _ = logged_in_client()
+    quiet = observe(client, True, "get", "/quiet/aview/")
+    with override_settings(OPENTRACING_LOAD_LAZY_ATTRIBUTES=["user.username"]):
+        forced = observe(client, True, "get", "/quiet/aview/")
+    first, second = (s.tags for s in tracer.finished_spans())
+    assert first["user.username"] == "[not loaded]"
+    assert ("Vary", "Cookie") not in quiet["headers"]
+    assert "user.username" not in second
+    assert ("Vary", "Cookie") in forced["headers"]
+
+
 def test_opt_in_setting_is_type_checked(settings):
     settings.OPENTRACING_LOAD_LAZY_ATTRIBUTES = "user.username"
     assert [m.id for m in run_checks() if str(m.id).startswith("ot_views.")] == ["ot_views.E002"]
