@@ -294,9 +294,14 @@ def test_session_is_tagged_only_once_loaded(client, tracer):
     client.get("/reads/session/?look=1")  # creates the session
     client.get("/reads/session/")
     client.get("/reads/session/?look=1")
-    _, quiet, looked = (s.tags for s in tracer.finished_spans())
+    with override_settings(OPENTRACING_LOAD_LAZY_ATTRIBUTES=["session"]):
+        loaded = observe(client, False, "get", "/reads/session/")
+    _, quiet, looked, forced = (s.tags for s in tracer.finished_spans())
     assert quiet["session"] == "[not loaded]"
     assert looked["session.visits"] == "2"
+    # Opted in: the session is loaded for the tag, at the cost of a query and Vary: Cookie.
+    assert forced["session.visits"] == "2"
+    assert len(loaded["queries"]) == 1 and ("Vary", "Cookie") in loaded["headers"]
 
 
 def test_model_fields_and_relations_not_fetched_are_not_loaded(client, django_user_model, tracer):
