@@ -56,7 +56,17 @@ DEFAULTS: dict[str, Any] = {
     "OPENTRACING_START_SPAN_CB": None,
     "OPENTRACING_TRACE_DB": False,
     "OPENTRACING_TRACE_DB_STATEMENT": True,
+    # the trace viewer app (ot_views.viewer)
+    "OPENTRACING_VIEWER_MAX_TRACES": 100,
+    "OPENTRACING_VIEWER_MAX_SPANS": 200,
+    "OPENTRACING_VIEWER_ACCESS": None,
+    "OPENTRACING_VIEWER_PEERS": [],
 }
+
+#: Functions ``tracer -> tracer`` applied, in order, to the tracer resolved for each use. An app
+#: registers one from its ``ready()`` (``ot_views.viewer`` records spans through one); the empty
+#: list costs nothing.
+tracer_wrappers: list[Callable[[opentracing.Tracer], opentracing.Tracer]] = []
 
 
 def _is_str_list(value: Any) -> bool:
@@ -80,15 +90,24 @@ def type_error(name: str, value: Any) -> str | None:
         "OPENTRACING_TRACED_ATTRIBUTES",
         "OPENTRACING_EXCLUDED_PATHS",
         "OPENTRACING_REDACTED_KEYS",
+        "OPENTRACING_VIEWER_PEERS",
     ):
         return None if _is_str_list(value) else "must be a list of strings"
+    if name in ("OPENTRACING_VIEWER_MAX_TRACES", "OPENTRACING_VIEWER_MAX_SPANS"):
+        if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+            return None
+        return "must be a positive integer"
     if name == "OPENTRACING_TRACER_PARAMETERS":
         return None if isinstance(value, Mapping) else "must be a dict of keyword arguments"
     if name == "OPENTRACING_OPERATION_NAME":
         if value in OPERATION_NAME_STYLES:
             return None
         return 'must be "view" or "route"'
-    if name in ("OPENTRACING_TRACER_CALLABLE", "OPENTRACING_START_SPAN_CB"):
+    if name in (
+        "OPENTRACING_TRACER_CALLABLE",
+        "OPENTRACING_START_SPAN_CB",
+        "OPENTRACING_VIEWER_ACCESS",
+    ):
         if value is None or isinstance(value, str) or callable(value):
             return None
         return "must be a callable or the dotted path of one"
@@ -249,10 +268,14 @@ class Conf:
 
     def tracer_for(self, snap: Snapshot) -> opentracing.Tracer:
         if snap.tracer is not None:
-            return snap.tracer
-        if snap.tracer_callable is not None:
-            return self._build(snap)
-        return opentracing.global_tracer()
+            tracer = snap.tracer
+        elif snap.tracer_callable is not None:
+            tracer = self._build(snap)
+        else:
+            tracer = opentracing.global_tracer()
+        for wrap in tracer_wrappers:
+            tracer = wrap(tracer)
+        return tracer
 
     def _build(self, snap: Snapshot) -> opentracing.Tracer:
         key = (snap.tracer_callable, repr(snap.raw["OPENTRACING_TRACER_PARAMETERS"]))
