@@ -515,4 +515,3 @@ def installed_apps_changed(*, setting: str, **kwargs: Any) -> None:
 def recorded_spans() -> list[SpanDict]:
     """This process's recorded spans as plain dicts, oldest trace first."""
     return recorder.spans()
-

@@ -104,7 +104,8 @@ def trace_list(request: HttpRequest) -> HttpResponse:
     spans, notes = _all_spans()
     grouped = traces.group_traces(spans)
     if wanted:
-        match = next((t for t in grouped if t == wanted or t.lstrip("0") == wanted.lstrip("0")), None)
+        short = wanted.lstrip("0")
+        match = next((t for t in grouped if t == wanted or t.lstrip("0") == short), None)
         if match is not None:
             return redirect(reverse("ot_views_viewer:trace-detail", args=[match]))
         notes.append(f"No trace {wanted!r} in the buffer (it may have been evicted).")
@@ -179,4 +180,3 @@ def spans_json(request: HttpRequest) -> JsonResponse:
     _guard(request)
     spans, _ = _all_spans(with_peers=False)
     return JsonResponse({"spans": spans})
-
