@@ -40,7 +40,7 @@ from tests.test_otel import Receiver  # noqa: E402
 
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent.parent
 DEMO_TIMEOUT = 60.0
 ARRIVAL_TIMEOUT = 10.0
 SERVER, CLIENT = PbSpan.SPAN_KIND_SERVER, PbSpan.SPAN_KIND_CLIENT

@@ -26,7 +26,7 @@ from typing import Any
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent.parent
+ROOT = Path(__file__).resolve().parent.parent.parent.parent
 ARTIFACTS = ROOT / "artifacts" / "e2e"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
@@ -71,7 +71,7 @@ from selenium.webdriver.support import expected_conditions as ec  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
 from sample_api.demo import die_with_parent  # noqa: E402
-from tests.processes import read_until  # noqa: E402
+from sample_api.tests.processes import read_until  # noqa: E402
 
 pytestmark = pytest.mark.slow
 

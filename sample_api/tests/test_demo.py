@@ -19,9 +19,9 @@ import pytest
 
 pytest.importorskip("rest_framework")
 
-from tests.processes import read_until
+from sample_api.tests.processes import read_until
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent.parent
 TREE_LINE = re.compile(
     r"^(?P<indent> +)- (?P<op>.+?) \[(?P<service>[\w-]+)\] (?P<ms>[\d.]+) ms(?P<rest>.*)$"
 )
@@ -364,7 +364,7 @@ def test_otlp_endpoint_switches_the_sample_to_the_otel_tracer(tmp_path):
         text=True,
         timeout=60,
     )
-    assert off.stdout.split() == ["sample_api.tracing.buffer_tracer", "svc-x"], off.stderr
+    assert off.stdout.split() == ["sample_api.tracing.sample_tracer", "svc-x"], off.stderr
     checked = manage(
         "check", SAMPLE_DB=env["SAMPLE_DB"], OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:9"
     )
