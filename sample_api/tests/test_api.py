@@ -8,7 +8,6 @@ spans are on, as in the sample (``OPENTRACING_TRACE_DB``), so the trees here are
 from __future__ import annotations
 
 import json
-import re
 from unittest import mock
 
 import pytest
@@ -309,7 +308,7 @@ def test_middleware_traces_plain_views_and_skips_excluded_paths(client):
     assert viewer.status_code == 404  # DEBUG is off and nobody is logged in
 
 
-# -- /traces/: the viewer app the sample installs ---------------------------------------------------
+# -- /traces/: the viewer app the sample installs ------------------------------------------------
 
 
 @pytest.fixture
