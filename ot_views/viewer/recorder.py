@@ -249,7 +249,7 @@ class RecordingSpan(Span):
         return self
 
     def get_baggage_item(self, key: str) -> str | None:
-        return self.inner.get_baggage_item(key)  # type: ignore[no-any-return]
+        return self.inner.get_baggage_item(key)
 
     def finish(self, finish_time: float | None = None) -> None:
         self.inner.finish(finish_time)

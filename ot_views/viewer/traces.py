@@ -8,7 +8,7 @@ A span dict is what the recorder keeps (``recorder.RecordingSpan._record``): ``t
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from ..attributes import REDACTED, redact_pairs
@@ -75,7 +75,7 @@ def request_of(root: Mapping[str, Any]) -> tuple[str, Any]:
     return request, tags.get("http.status_code", "")
 
 
-def summary(spans: list[Mapping[str, Any]]) -> dict[str, Any]:
+def summary(spans: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     """What the list shows for one trace."""
     ordered = span_tree(spans)
     root = ordered[0][1]
@@ -152,7 +152,7 @@ def bar_label(left: float, width: float) -> dict[str, str]:
     return {"label_class": "inside", "label_side": "right", "label_at": f"{end:.3f}"}
 
 
-def waterfall_rows(spans: list[Mapping[str, Any]]) -> tuple[list[dict[str, Any]], float]:
+def waterfall_rows(spans: Sequence[Mapping[str, Any]]) -> tuple[list[dict[str, Any]], float]:
     """One row per span in tree order, with its bar in % of the trace, and the trace's ms.
 
     Each row says how the page nests it: ``children`` (how many spans its subtree holds; the
@@ -224,7 +224,7 @@ def _jaeger_kv(key: str, value: Any) -> dict[str, Any]:
     return {"key": key, "type": kind, "value": value}
 
 
-def jaeger_trace(spans: list[Mapping[str, Any]]) -> dict[str, Any]:
+def jaeger_trace(spans: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     """One trace in the JSON shape Jaeger's API returns and its UI loads from a file."""
     processes: dict[str, str] = {}
     process_tags: dict[str, list[dict[str, Any]]] = {}
