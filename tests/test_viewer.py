@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import datetime, timezone
 from html.parser import HTMLParser
 from unittest import mock
 
@@ -282,6 +283,7 @@ def listed(page) -> list[str]:
     return [t["operation"] for t in page.context["traces"]]
 
 
+@override_settings(TIME_ZONE="Asia/Kathmandu")
 def test_list_columns(client, debug):
     ids = make_traces(client)
     page = client.get("/traces/")
@@ -299,6 +301,10 @@ def test_list_columns(client, debug):
     cells = [re.sub(r"<[^>]+>", "", c).strip() for c in cells]
     started, operation, request, status, duration, services, count, error, trace_id = cells
     assert re.fullmatch(r"\d\d:\d\d:\d\d\.\d{3}", started)
+    # In UTC whatever TIME_ZONE says (Django's date filter would convert it).
+    boom_start = next(t["start"] for t in page.context["traces"] if t["operation"] == "Boom.get")
+    utc = datetime.fromtimestamp(boom_start, tz=timezone.utc)
+    assert started == f"{utc:%H:%M:%S}.{utc.microsecond // 1000:03d}"
     assert (operation, request, status, services, count, error) == (
         "Boom.get", "GET /boom/", "500", "tests", "1", "ValueError"
     )  # fmt: skip

@@ -98,6 +98,13 @@ def _float(value: str | None) -> float | None:
     return number if number is not None and number == number else None  # NaN is no filter
 
 
+def _started(timestamp: float) -> dict[str, str]:
+    """The start in UTC, as text: Django's date filter would convert to ``TIME_ZONE``."""
+    at = datetime.fromtimestamp(timestamp, tz=timezone.utc)
+    clock = f"{at:%H:%M:%S}.{at.microsecond // 1000:03d}"
+    return {"started_time": clock, "started": f"{at:%Y-%m-%d} {clock}"}
+
+
 def trace_list(request: HttpRequest) -> HttpResponse:
     _guard(request)
     wanted = (request.GET.get("trace_id") or "").strip().lower()
@@ -131,7 +138,7 @@ def trace_list(request: HttpRequest) -> HttpResponse:
             continue
         if min_ms is not None and item["duration_ms"] < min_ms:
             continue
-        item["started"] = datetime.fromtimestamp(item["start"], tz=timezone.utc)
+        item.update(_started(item["start"]))
         shown.append(item)
     shown.sort(key=lambda t: t["start"], reverse=True)
     held, total = recorder.counts()
@@ -155,7 +162,7 @@ def trace_detail(request: HttpRequest, trace_id: str) -> HttpResponse:
     spans = _trace(trace_id)
     rows, total_ms = traces.waterfall_rows(spans)
     summary = traces.summary(spans)
-    summary["started"] = datetime.fromtimestamp(summary["start"], tz=timezone.utc)
+    summary.update(_started(summary["start"]))
     context = {
         "summary": summary,
         "rows": rows,
