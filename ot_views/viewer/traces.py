@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from ..attributes import REDACTED, redact_pairs
 from ..conf import conf
+from ..redaction import REDACTED, redact_text
 
 SpanDict = dict[str, Any]
 
@@ -103,22 +103,45 @@ def summary(spans: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
 # -- redaction -----------------------------------------------------------------------------------
 
 
+#: Keys ``ot_views`` writes itself, under the redaction policy already: matched by key they would
+#: be hidden for a word they contain (``code`` in ``http.status_code``), not for what they hold.
+OWN_KEYS = frozenset(
+    {
+        "span.kind",
+        "component",
+        "http.method",
+        "http.url",
+        "http.status_code",
+        "http.route",
+        "django.view",
+        "drf.action",
+        "peer.ipv4",
+        "peer.ipv6",
+        "error",
+        "db.type",
+        "db.instance",
+        "db.statement",
+        "event",
+        "error.kind",
+        "error.object",
+        "message",
+        "stack",
+    }
+)
+
+
 def _redact(key: str, value: Any) -> Any:
-    """Never show a value under a sensitive key, nor sensitive values inside ``a=b&c=d``.
+    """Never show a value under a sensitive key, nor sensitive values inside ``a=b&c=d`` or a
+    URL's userinfo: the package's redaction policy, applied again at display time.
 
     The spans ``ot_views`` writes are already redacted; this also covers the tags a project
     sets itself and the spans of peers.
     """
-    pattern = conf.REDACTED_KEYS
-    if pattern is None:
-        return value
-    if pattern.search(key):
+    policy = conf.REDACTED_KEYS
+    if key not in OWN_KEYS and policy.matches(key):
         return REDACTED
-    if isinstance(value, str) and "=" in value:
-        if "?" in value:
-            head, _, query = value.partition("?")
-            return f"{head}?{redact_pairs(query, pattern)}"
-        return redact_pairs(value, pattern)
+    if isinstance(value, str):
+        return redact_text(value, policy)
     return value
 
 
