@@ -477,7 +477,8 @@ def test_spans_json_and_peers(client, debug):
         asked.append(url)
         if "down" in url:
             raise ConnectionRefusedError("refused")
-        return Answer(json.dumps({"spans": [peer_span]}).encode())
+        broken = [{**peer_span, "start": "soon"}, {"trace_id": mine[0]["trace_id"]}, 7]
+        return Answer(json.dumps({"spans": [peer_span, *broken]}).encode())
 
     peers = ["http://127.0.0.1:1/traces/", "http://127.0.0.1:2/down/"]
     with (

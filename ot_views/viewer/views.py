@@ -67,10 +67,37 @@ def _peer_spans(notes: list[str]) -> list[dict[str, Any]]:
                 body = answer.read(MAX_PEER_BYTES + 1)
             if len(body) > MAX_PEER_BYTES:
                 raise ValueError(f"answer larger than {MAX_PEER_BYTES} bytes")
-            spans.extend(json.loads(body)["spans"])
+            received = json.loads(body)["spans"]
+            spans.extend(span for span in received if _well_formed(span))
         except (OSError, ValueError, KeyError, TypeError) as exc:
             notes.append(f"{url}: {exc}")
     return spans
+
+
+def _well_formed(span: Any) -> bool:
+    """A peer's span has the recorder's shape (anything else is left out, never a 500)."""
+    if not isinstance(span, dict):
+        return False
+    texts = ("trace_id", "span_id", "operation", "service")
+    if not all(isinstance(span.get(key), str) for key in texts):
+        return False
+    if not (span.get("parent_id") is None or isinstance(span.get("parent_id"), str)):
+        return False
+    numbers = (span.get("start"), span.get("duration"))
+    if not all(isinstance(n, (int, float)) and not isinstance(n, bool) for n in numbers):
+        return False
+    logs = span.get("logs")
+    return (
+        isinstance(span.get("tags"), dict)
+        and isinstance(logs, list)
+        and all(
+            isinstance(log, dict)
+            and isinstance(log.get("timestamp"), (int, float))
+            and isinstance(log.get("fields"), dict)
+            for log in logs
+        )
+        and (span.get("process") is None or isinstance(span.get("process"), dict))
+    )
 
 
 def _all_spans(with_peers: bool = True) -> tuple[list[dict[str, Any]], list[str]]:
