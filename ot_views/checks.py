@@ -3,7 +3,8 @@
 ``ot_views.E001``  a setting is a one-item tuple (a trailing comma after the value)
 ``ot_views.E002``  a setting has the wrong type or value
 ``ot_views.E003``  ``OPENTRACING_TRACER_CALLABLE`` cannot be imported or is not callable
-``ot_views.E004``  an ``OPENTRACING_EXCLUDED_PATHS`` entry is not a valid regular expression
+``ot_views.E004``  an ``OPENTRACING_EXCLUDED_PATHS`` entry does not compile on its own, so it is
+                   skipped (the other entries still apply)
 ``ot_views.E005``  ``OPENTRACING_START_SPAN_CB`` cannot be imported or is not callable
 ``ot_views.W001``  ``OPENTRACING_TRACE_ALL = True`` without ``OpenTracingMiddleware`` installed
 ``ot_views.W002``  both a tracer and a tracer callable are set; the callable is ignored
@@ -12,7 +13,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -20,7 +20,7 @@ from django.conf import settings
 from django.core.checks import CheckMessage, Error, Warning
 from django.utils.module_loading import import_string
 
-from .conf import DEFAULTS, load_callable, type_error
+from .conf import DEFAULTS, compile_paths, load_callable, type_error
 
 _MISSING = object()
 
@@ -59,19 +59,17 @@ def check_settings(app_configs: Sequence[Any] | None = None, **kwargs: Any) -> l
     messages += _check_callable("OPENTRACING_START_SPAN_CB", "ot_views.E005")
     paths = _set("OPENTRACING_EXCLUDED_PATHS")
     if paths is not _MISSING and type_error("OPENTRACING_EXCLUDED_PATHS", paths) is None:
-        for pattern in paths:
-            try:
-                re.compile(pattern)
-            except re.error as exc:
-                messages.append(
-                    Error(
-                        f"OPENTRACING_EXCLUDED_PATHS entry {pattern!r} is not a valid regular "
-                        f"expression: {exc}.",
-                        hint="Fix the pattern; entries are regexes searched in request.path_info, "
-                        r"for example r'^/health/?$'.",
-                        id="ot_views.E004",
-                    )
+        compiled = compile_paths(paths)
+        for pattern, exc in compiled.skipped if compiled is not None else ():
+            messages.append(
+                Error(
+                    f"OPENTRACING_EXCLUDED_PATHS entry {pattern!r} is not a valid regular "
+                    f"expression: {exc}. It is skipped; the other entries still apply.",
+                    hint="Fix the pattern; each entry is a regex of its own, searched in "
+                    r"request.path_info, for example r'^/health/?$'.",
+                    id="ot_views.E004",
                 )
+            )
     if _set("OPENTRACING_TRACE_ALL") is True and not middleware_installed():
         messages.append(
             Warning(

@@ -127,10 +127,37 @@ def load_callable(value: Any) -> Callable[..., Any]:
     return obj  # type: ignore[no-any-return]
 
 
-def compile_paths(patterns: Sequence[str]) -> re.Pattern[str] | None:
+class PathPatterns:
+    """The ``OPENTRACING_EXCLUDED_PATHS`` entries, each compiled on its own.
+
+    Joined into one regex, entries that are valid alone can fail together (an inline flag such
+    as ``(?i)`` that is no longer at the start, a group name used twice) or change meaning
+    (numbered back-references); then every exclusion was lost. Each entry that compiles is
+    used; the others are listed in ``skipped`` (``manage.py check`` reports the same list).
+    """
+
+    __slots__ = ("patterns", "skipped")
+
+    def __init__(self, patterns: Sequence[str]) -> None:
+        compiled: list[re.Pattern[str]] = []
+        skipped: list[tuple[str, re.error]] = []
+        for pattern in patterns:
+            try:
+                compiled.append(re.compile(pattern))
+            except re.error as exc:
+                skipped.append((pattern, exc))
+        self.patterns = tuple(compiled)
+        self.skipped = tuple(skipped)
+
+    def search(self, path: str) -> bool:
+        """Whether any entry matches somewhere in ``path`` (``re.search`` semantics)."""
+        return any(pattern.search(path) is not None for pattern in self.patterns)
+
+
+def compile_paths(patterns: Sequence[str]) -> PathPatterns | None:
     if not patterns:
         return None
-    return re.compile("|".join(f"(?:{p})" for p in patterns))
+    return PathPatterns(patterns)
 
 
 def compile_keys(patterns: Sequence[str]) -> KeyPolicy:
@@ -145,7 +172,7 @@ class Snapshot:
     tracer_callable: Callable[..., Any] | None
     trace_all: bool
     traced_attributes: tuple[str, ...]
-    excluded_paths: re.Pattern[str] | None
+    excluded_paths: PathPatterns | None
     route_names: bool
     redacted_keys: KeyPolicy
     start_span_cb: Callable[[Any, Any], Any] | None
@@ -217,11 +244,9 @@ class Conf:
                 cb = load_callable(raw["OPENTRACING_START_SPAN_CB"])
             except Exception as exc:
                 faults.report("start span callback import", exc)
-        try:
-            excluded = compile_paths(raw["OPENTRACING_EXCLUDED_PATHS"])
-        except re.error as exc:
-            faults.report("excluded paths", exc)
-            excluded = None
+        excluded = compile_paths(raw["OPENTRACING_EXCLUDED_PATHS"])
+        for _pattern, error in excluded.skipped if excluded is not None else ():
+            faults.report("excluded paths", error)
         if tracer is not None and raw["OPENTRACING_SET_GLOBAL_TRACER"]:
             opentracing.set_global_tracer(tracer)
         return Snapshot(
@@ -297,7 +322,7 @@ class Conf:
         return self._snap().traced_attributes
 
     @property
-    def EXCLUDED_PATHS(self) -> re.Pattern[str] | None:
+    def EXCLUDED_PATHS(self) -> PathPatterns | None:
         return self._snap().excluded_paths
 
     @property

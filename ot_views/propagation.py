@@ -24,16 +24,19 @@ MAX_HEADER_LENGTH = 4096
 
 
 # META key -> header name ("HTTP_X_B3_TRACEID" -> "x-b3-traceid"). Header names repeat from
-# request to request, so each is translated once; bounded so hostile clients cannot grow it.
+# request to request, so each is translated once; bounded in count and in key length so hostile
+# clients cannot grow it (1,024 names of 8 KB would otherwise hold 16 MB).
 _NAMES: dict[str, str] = {}
 _MAX_NAMES = 1024
+#: Longer header names are translated on each request instead of cached.
+MAX_CACHED_NAME_LENGTH = 64
 
 
 def _header_name(key: str) -> str:
     name = _NAMES.get(key)
     if name is None:
         name = key[5:].replace("_", "-").lower()
-        if len(_NAMES) < _MAX_NAMES:
+        if len(_NAMES) < _MAX_NAMES and len(key) <= MAX_CACHED_NAME_LENGTH:
             _NAMES[key] = name
     return name
 
