@@ -67,7 +67,7 @@ def names(tracer, parent):
 
 
 def assert_query_span(span, name: str, *, where: str | None = None) -> None:
-    """A SQL child span as DESIGN 8 has it: a client span of django.db, statement unbound."""
+    """A SQL child span as the contract has it: a client span of django.db, statement unbound."""
     assert span.operation_name == name
     verb, table = name.split(" ")
     assert span.tags["span.kind"] == "client"
@@ -122,7 +122,7 @@ def test_create_then_detail(client):
 
 
 def test_create_has_its_queries_as_children_in_order_without_values(client):
-    """Issue 8: a request's queries nest under it, one span each, in the order they ran."""
+    """A request's queries nest under it, one span each, in the order they ran."""
     title = "Parable of the Sower"
     with traced() as tracer:
         created = client.post(
@@ -232,7 +232,7 @@ def test_availability_marks_an_unreachable_service(client):
     call = children_of(tracer, server)[1]
     assert call.tags["error"] is True
     assert server.tags["http.status_code"] == 502
-    assert server.tags["error"] is True  # any 5xx answer marks the request span (DESIGN 4)
+    assert server.tags["error"] is True  # any 5xx answer marks the request span (docs/design.rst)
 
 
 def test_traced_view_joins_an_incoming_trace(client):

@@ -58,7 +58,7 @@ def shape(tree: list[tuple[int, str, str, str]]) -> list[tuple[int, str]]:
 
 
 def assert_query_span(span: dict, parent: dict, name: str, where: str | None = None) -> None:
-    """A SQL span from the demo's JSON: the child of ``parent``, shaped as DESIGN 8 says."""
+    """A SQL span from the demo's JSON: the child of ``parent``, shaped as the contract says."""
     assert span["operation"] == name
     assert span["parent_id"] == parent["span_id"] and span["trace_id"] == parent["trace_id"]
     assert span["service"] == parent["service"]
@@ -204,7 +204,7 @@ def test_async_view_and_child_spans_nest_under_their_request(demo):
 
 
 def test_a_requests_queries_are_nested_under_it_in_order(demo):
-    """Issue 8: the demo shows a request's queries as its children, one span per query."""
+    """The demo shows a request's queries as its children, one span per query."""
     result, tmp_path = demo
     assert shape(parse_trees(result.stdout)["create a book"]) == [
         (0, "BookViewSet.create"),

@@ -1,4 +1,4 @@
-"""Issue 7's acceptance with the sample's own services: ``make demo`` exporting real OTLP.
+"""The OTLP export with the sample's own services: ``make demo`` exporting real OTLP.
 
 ``python -m sample_api.demo`` (``DEMO_ONESHOT=1``) runs its two uvicorn processes, "library"
 and "inventory", with ``OTEL_EXPORTER_OTLP_ENDPOINT`` pointing at a loopback OTLP/HTTP receiver in
@@ -150,7 +150,7 @@ def _children(spans: list[dict[str, Any]], parent: dict[str, Any]) -> list[dict[
 def _assert_query(
     span: dict[str, Any], parent: dict[str, Any], name: str, where: str, db: Path
 ) -> None:
-    """A SQL span as DESIGN 8 says, exported as an OpenTelemetry client span."""
+    """A SQL span as the contract says, exported as an OpenTelemetry client span."""
     assert span["name"] == name
     assert span["trace_id"] == parent["trace_id"] and span["parent_id"] == parent["span_id"]
     assert _service(span) == _service(parent)
