@@ -50,6 +50,12 @@ def _str_list(value: Any) -> str | None:
     return "must be a list of strings"
 
 
+def _positive_int(value: Any) -> str | None:
+    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        return None
+    return "must be a positive integer"
+
+
 def _kwargs(value: Any) -> str | None:
     return None if isinstance(value, Mapping) else "must be a dict of keyword arguments"
 
@@ -182,6 +188,11 @@ SETTINGS: tuple[Setting, ...] = (
     # The SQL child spans.
     Setting("OPENTRACING_TRACE_DB", False, _bool),
     Setting("OPENTRACING_TRACE_DB_STATEMENT", True, _bool),
+    # The trace viewer app (ot_views.viewer).
+    Setting("OPENTRACING_VIEWER_MAX_TRACES", 100, _positive_int),
+    Setting("OPENTRACING_VIEWER_MAX_SPANS", 200, _positive_int),
+    Setting("OPENTRACING_VIEWER_ACCESS", None, _callable),
+    Setting("OPENTRACING_VIEWER_PEERS", [], _str_list),
 )
 
 _BY_NAME: dict[str, Setting] = {s.name: s for s in SETTINGS}
