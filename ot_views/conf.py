@@ -50,6 +50,12 @@ def _str_list(value: Any) -> str | None:
     return "must be a list of strings"
 
 
+def _positive_int(value: Any) -> str | None:
+    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        return None
+    return "must be a positive integer"
+
+
 def _kwargs(value: Any) -> str | None:
     return None if isinstance(value, Mapping) else "must be a dict of keyword arguments"
 
@@ -173,6 +179,8 @@ SETTINGS: tuple[Setting, ...] = (
     # The request spans.
     Setting("OPENTRACING_TRACE_ALL", True, _bool),
     Setting("OPENTRACING_TRACED_ATTRIBUTES", [], _str_list, tuple),
+    # Traced attributes read even when that loads or parses (see ot_views.reading).
+    Setting("OPENTRACING_LOAD_LAZY_ATTRIBUTES", [], _str_list, tuple),
     Setting("OPENTRACING_EXCLUDED_PATHS", [], _str_list, _excluded_paths),
     Setting("OPENTRACING_OPERATION_NAME", "view", _style, "route".__eq__, "ROUTE_NAMES"),
     Setting("OPENTRACING_REDACTED_KEYS", list(DEFAULT_REDACTED_KEYS), _str_list, compile_keys),
@@ -180,6 +188,11 @@ SETTINGS: tuple[Setting, ...] = (
     # The SQL child spans.
     Setting("OPENTRACING_TRACE_DB", False, _bool),
     Setting("OPENTRACING_TRACE_DB_STATEMENT", True, _bool),
+    # The trace viewer app (ot_views.viewer).
+    Setting("OPENTRACING_VIEWER_MAX_TRACES", 100, _positive_int),
+    Setting("OPENTRACING_VIEWER_MAX_SPANS", 200, _positive_int),
+    Setting("OPENTRACING_VIEWER_ACCESS", None, _callable),
+    Setting("OPENTRACING_VIEWER_PEERS", [], _str_list),
 )
 
 _BY_NAME: dict[str, Setting] = {s.name: s for s in SETTINGS}

@@ -151,12 +151,22 @@ class _Resolver:
 _resolver = _Resolver()
 
 
+#: Functions ``tracer -> tracer`` applied, in order, to the tracer resolved for each use. An app
+#: registers one from its ``ready()`` (``ot_views.viewer`` records spans through one); the empty
+#: list costs nothing.
+tracer_wrappers: list[Callable[[opentracing.Tracer], opentracing.Tracer]] = []
+
+
 def tracer_for(snap: Snapshot) -> opentracing.Tracer:
     """The tracer for the settings in ``snap`` (the per-request path: one identity check)."""
     seen, tracer = _resolver.current
     if seen is not snap:
         tracer = _resolver.resolve(snap)
-    return tracer if tracer is not None else opentracing.global_tracer()
+    if tracer is None:
+        tracer = opentracing.global_tracer()
+    for wrap in tracer_wrappers:
+        tracer = wrap(tracer)
+    return tracer
 
 
 def install_global_tracer() -> None:

@@ -1,4 +1,4 @@
-"""Issue 7's acceptance with the sample's own services: ``make demo`` exporting real OTLP.
+"""The OTLP export with the sample's own services: ``make demo`` exporting real OTLP.
 
 ``python -m sample_api.demo`` (``DEMO_ONESHOT=1``) runs its two uvicorn processes, "library"
 and "inventory", with ``OTEL_EXPORTER_OTLP_ENDPOINT`` pointing at a loopback OTLP/HTTP receiver in
@@ -40,7 +40,7 @@ from tests.test_otel import Receiver  # noqa: E402
 
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent.parent
 DEMO_TIMEOUT = 60.0
 ARRIVAL_TIMEOUT = 10.0
 SERVER, CLIENT = PbSpan.SPAN_KIND_SERVER, PbSpan.SPAN_KIND_CLIENT
@@ -150,7 +150,7 @@ def _children(spans: list[dict[str, Any]], parent: dict[str, Any]) -> list[dict[
 def _assert_query(
     span: dict[str, Any], parent: dict[str, Any], name: str, where: str, db: Path
 ) -> None:
-    """A SQL span as DESIGN 8 says, exported as an OpenTelemetry client span."""
+    """A SQL span as the contract says, exported as an OpenTelemetry client span."""
     assert span["name"] == name
     assert span["trace_id"] == parent["trace_id"] and span["parent_id"] == parent["span_id"]
     assert _service(span) == _service(parent)
