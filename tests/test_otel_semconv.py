@@ -238,3 +238,58 @@ def test_sql_span_carries_the_database_conventions(opt_in, through_ot_views):
         assert attributes["db.namespace"]
     assert attributes["component"] == "django.db"
     assert "%s" in (attributes.get("db.statement") or attributes["db.query.text"])
+
+
+SECRET = "s3cr3t-value-1234"
+
+
+@pytest.mark.parametrize("mode", ["", "http/dup"])
+def test_conventions_come_from_redacted_tags_and_carry_no_secret(mode):
+    """url.query, http.target, url.path come from the redacted http.url; the user agent goes
+    through the same policy; the client address is the peer tag."""
+    exporter = InMemorySpanExporter()
+    tracer = otel_tracer(
+        span_processor=SimpleSpanProcessor(exporter), semconv_opt_in=mode, flush_on_exit=False
+    )
+    target = f"/plain/?token={SECRET}&page=2"
+    with override_settings(MIDDLEWARE=MIDDLEWARE, OPENTRACING_TRACER=tracer):
+        response = Client().get(
+            target,
+            HTTP_HOST="testserver",
+            HTTP_USER_AGENT=f"probe/1.0 (api_key={SECRET})",
+            RAW_URI=target,
+            REMOTE_ADDR="203.0.113.9",
+        )
+    assert response.status_code == 200
+    (span,) = exporter.get_finished_spans()
+    attributes = dict(span.attributes)
+    for key, value in attributes.items():
+        assert SECRET not in str(value), key
+    query = "token=[REDACTED]&page=2"
+    if mode:
+        assert attributes["url.query"] == query
+        assert attributes["url.path"] == "/plain/"
+        assert attributes["client.address"] == "203.0.113.9"
+        assert attributes["user_agent.original"] == attributes["http.user_agent"]
+    assert attributes["http.target"] == f"/plain/?{query}"
+    assert attributes["http.url"] == f"http://testserver/plain/?{query}"
+    assert attributes["net.peer.ip"] == "203.0.113.9"
+    assert attributes["http.user_agent"].startswith("probe/1.0 (api_key=[REDACTED]")
+    tracer.shutdown()
+
+
+def test_opentracing_view_keeps_the_opentracing_names(ot_tracer):
+    """The mapping lives in the OpenTelemetry shim: other tracers see the tags as set."""
+    with override_settings(MIDDLEWARE=MIDDLEWARE):
+        assert Client().get("/plain/?page=2", HTTP_USER_AGENT=USER_AGENT).status_code == 200
+    (span,) = ot_tracer.finished_spans()
+    assert set(span.tags) == {
+        "span.kind",
+        "component",
+        "http.method",
+        "http.url",
+        "peer.ipv4",
+        "http.route",
+        "django.view",
+        "http.status_code",
+    }

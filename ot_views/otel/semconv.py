@@ -27,6 +27,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ..attributes import MAX_VALUE_LENGTH
+from ..conf import conf
+from ..redaction import redact_text
 
 OPT_IN_ENV = "OTEL_SEMCONV_STABILITY_OPT_IN"
 
@@ -162,14 +164,14 @@ class Conventions:
             if parts.query:
                 out["url.query"] = parts.query
 
-    def server_meta(self, meta: Mapping[str, Any], out: dict[str, Any]) -> None:
+    def server_meta(self, meta: Mapping[str, Any], out: dict[str, Any]) -> bool:
         """What no tag says, from the request's ``META``: as OpenTelemetry's WSGI helpers read
-        the environ, so the values agree with theirs."""
-        if not meta.get("HTTP_HOST"):
-            # The URL's host came from SERVER_NAME, not from the client: OpenTelemetry names
-            # no host then.
-            for key in ("http.host", "net.host.name", "server.address"):
-                out.pop(key, None)
+        the environ, so the values agree with theirs. ``False`` when the request named no host
+        (the URL's host is then the server's own name, which OpenTelemetry does not report as
+        the host: ``drop_host`` removes it)."""
+        has_host = bool(meta.get("HTTP_HOST"))
+        if not has_host:
+            drop_host(out)
         name = meta.get("SERVER_NAME")
         if name and self.http_old:
             out["http.server_name"] = str(name)[:MAX_VALUE_LENGTH]
@@ -193,10 +195,12 @@ class Conventions:
                 out["client.address"] = str(remote_host)[:MAX_VALUE_LENGTH]
         agent = meta.get("HTTP_USER_AGENT")
         if agent and isinstance(agent, str):
+            # Client-chosen free text: through the redaction policy like any traced header.
+            agent = redact_text(agent[:MAX_VALUE_LENGTH], conf.REDACTED_KEYS)
             if self.http_old:
-                out["http.user_agent"] = agent[:MAX_VALUE_LENGTH]
+                out["http.user_agent"] = agent
             if self.http_new:
-                out["user_agent.original"] = agent[:MAX_VALUE_LENGTH]
+                out["user_agent.original"] = agent
         protocol = meta.get("SERVER_PROTOCOL")
         if protocol and isinstance(protocol, str):
             version = protocol[5:] if protocol.upper().startswith("HTTP/") else protocol
@@ -205,6 +209,7 @@ class Conventions:
                     out["http.flavor"] = version[:16]
                 if self.http_new:
                     out["network.protocol.version"] = version[:16]
+        return has_host
 
     # -- other spans (outgoing HTTP calls, SQL) ---------------------------------------------
 
@@ -280,6 +285,14 @@ class Conventions:
             out["db.operation.name"] = verb
             if table:
                 out["db.collection.name"] = table
+
+
+HOST_KEYS = ("http.host", "net.host.name", "server.address")
+
+
+def drop_host(out: dict[str, Any]) -> None:
+    for key in HOST_KEYS:
+        out.pop(key, None)
 
 
 def _vendor(alias: str) -> str | None:

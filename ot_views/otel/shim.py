@@ -29,7 +29,7 @@ from opentelemetry.trace import Link, NonRecordingSpan, SpanKind, Status, Status
 from opentracing import Format, Scope, ScopeManager, UnsupportedFormatException
 
 from .metrics import RequestMetrics
-from .semconv import Conventions, attribute
+from .semconv import Conventions, attribute, drop_host
 
 __all__ = ["SPAN_KINDS", "OTelSpan", "OTelTracer"]
 
@@ -92,10 +92,11 @@ def _map(
 class _Request:
     """What a request span keeps for its metrics and ``error.type``."""
 
-    __slots__ = ("active", "attributes", "started")
+    __slots__ = ("active", "attributes", "has_host", "started")
 
-    def __init__(self, attributes: dict[str, Any]) -> None:
+    def __init__(self, attributes: dict[str, Any], has_host: bool) -> None:
         self.attributes = attributes
+        self.has_host = has_host
         self.active: dict[str, Any] | None = None
         self.started = time.perf_counter()
 
@@ -132,8 +133,11 @@ class OTelSpan(SpanShim):
             return self
         out: dict[str, Any] = {}
         _map(self._ot_tracer.conventions, kind, key, value, out)
-        if self._request is not None:
-            self._request.attributes.update(out)
+        request = self._request
+        if request is not None:
+            if key == "http.url" and not request.has_host:
+                drop_host(out)  # the URL again (redacted once the route is known)
+            request.attributes.update(out)
         self._otel_span.set_attributes(out)
         return self
 
@@ -333,10 +337,11 @@ class OTelTracer(TracerShim):
         request = None
         if kind is SpanKind.SERVER:
             meta = _REQUEST_META.get()
+            has_host = True
             if meta is not None:
                 _REQUEST_META.set(None)
-                conventions.server_meta(meta, attributes)
-            request = _Request(attributes)
+                has_host = conventions.server_meta(meta, attributes)
+            request = _Request(attributes, has_host)
         elif "db.type" in tags or "db.statement" in tags:
             conventions.db_operation(operation_name or "", attributes)
 
