@@ -118,7 +118,7 @@ def _check_callable(name: str, check_id: str) -> list[CheckMessage]:
             Error(
                 f"{name} = {value!r} cannot be used: {type(exc).__name__}: {exc}.",
                 hint="Give a callable or the dotted path of one, importable from the project, "
-                "for example 'ot_views.tracers.otel_tracer'.",
+                "for example 'ot_views.otel.otel_tracer'.",
                 id=check_id,
             )
         ]
