@@ -165,7 +165,7 @@ class OTelSpan(SpanShim):
         request, self._request = self._request, None
         if request is not None:
             self._finish_request(request)
-        super().finish(finish_time)  # type: ignore[no-untyped-call]
+        super().finish(finish_time)
 
     def _finish_request(self, request: _Request) -> None:
         attributes = request.attributes
