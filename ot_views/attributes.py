@@ -124,7 +124,10 @@ def flatten(
     structure is walked by index (``items.0.password``) so that a secret in a dict inside a list
     inside a list is still seen by its key; a sequence of plain values becomes one string.
     """
-    key = cut_key(key)
+    if len(key) > MAX_KEY_LENGTH:
+        # Too long to judge whole: the part cut off could name a secret.
+        yield cut_key(key), REDACTED
+        return
     if redactor.policy.matches(key):
         yield key, REDACTED
         return
@@ -141,7 +144,7 @@ def flatten(
             else ((str(i), v) for i, v in enumerate(islice(value, MAX_TAGS_PER_ATTRIBUTE + 1)))
         )
         for sub_key, sub_value in children:
-            sub = str(sub_key)[:MAX_KEY_LENGTH]
+            sub = str(sub_key)[: MAX_KEY_LENGTH + 1]
             if hidden and (sub in hidden or "__ALL__" in hidden):
                 yield cut_key(f"{key}.{sub}"), REDACTED
                 continue

@@ -72,7 +72,7 @@ DEFAULT_REDACTED_KEYS: tuple[str, ...] = (
     "xsrf",
 )
 
-#: Keys longer than this are judged on their first characters only.
+#: Keys longer than this are not judged: their values are always redacted.
 MAX_KEY_SCAN = 256
 #: A word glued to others (``accesstoken``) is sensitive when it starts or ends with a sensitive
 #: word at least this long; shorter words (``key``, ``pass``) only match whole words.
@@ -146,7 +146,8 @@ class KeyPolicy:
                 key = str(key)
             except Exception:
                 return True  # a key we cannot read: do not show its value
-        key = key[:MAX_KEY_SCAN]
+        if len(key) > MAX_KEY_SCAN:
+            return True  # too long to judge whole: what is cut off could name a secret
         cached = self._cache.get(key)
         if cached is None:
             cached = self._judge(unquote_plus(key) if "%" in key or "+" in key else key)
