@@ -20,8 +20,12 @@ class OtViewsConfig(AppConfig):
         checks.register(check_settings, checks.Tags.compatibility)
         from .db import install as install_sql_spans
 
-        install_sql_spans()  # child spans for SQL queries (docs/design.rst)
+        install_sql_spans()  # child spans for SQL queries (OPENTRACING_TRACE_DB)
         install_otel_flush()
+        from .tracer import install_global_tracer
+
+        # OPENTRACING_SET_GLOBAL_TRACER: opentracing.global_tracer() is ours from start-up on.
+        install_global_tracer()
 
 
 def install_otel_flush() -> None:
