@@ -641,7 +641,7 @@ def test_error_tag_and_view_exception_become_status_and_event(otel, memory, clie
     assert event.name == "exception"
     assert event.attributes["exception.message"] == "boom happened"
     assert "error" not in boom.attributes
-    # A 404 logs the exception but is no error (DESIGN 4).
+    # A 404 logs the exception but is no error (docs/design.rst).
     assert missing.status.status_code == StatusCode.UNSET
     assert missing.attributes["http.status_code"] == 404
     assert [e.name for e in missing.events] == ["exception"]
