@@ -238,8 +238,10 @@ def main() -> int:
         print(f"\n{len(stale)} entries of {EQUIVALENTS.relative_to(ROOT)} match no survivor:")
         for ident in stale:
             print(ident.render())
-    summary = {m: {"mutants": r.mutants, "killed": r.killed, "equivalent": r.equivalent}
-               for m, r in rows.items()}
+    summary = {
+        m: {"mutants": r.mutants, "killed": r.killed, "equivalent": r.equivalent}
+        for m, r in rows.items()
+    }
     (work / "table.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
     return 0
 

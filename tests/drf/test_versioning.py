@@ -50,7 +50,10 @@ class PlainVersionedView(APIView):
 urlpatterns = [
     re_path(r"^(?P<version>v[0-9])/thing/$", VersionedView.as_view()),
     re_path(r"^plain/(?P<version>v[0-9])/thing/$", PlainVersionedView.as_view()),
-    re_path(r"^(?P<version>v[0-9])/things/(?P<pk>[0-9]+)/$", VersionedViewSet.as_view({"get": "retrieve"})),
+    re_path(
+        r"^(?P<version>v[0-9])/things/(?P<pk>[0-9]+)/$",
+        VersionedViewSet.as_view({"get": "retrieve"}),
+    ),
 ]
 
 
