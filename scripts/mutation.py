@@ -145,15 +145,19 @@ def prepare(work: Path, modules: list[str], test_args: Iterable[str], fresh: boo
     lines += ["pytest_add_cli_args_test_selection =", "    tests"]
     # The scratch copy is no git checkout; mutmut compares function hashes instead.
     lines += ["use_git_change_detection = false", "use_setproctitle = false"]
+    # A mutant that makes a test hang is a kill; give up on it soon (CPU seconds, so the limit
+    # does not shrink when the machine is busy). mutmut's default waits 30 times the tests' time.
+    lines += ["timeout_multiplier = 1.5", "timeout_constant = 5.0"]
     (work / "setup.cfg").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
-def run_mutmut(work: Path, jobs: int) -> float:
+def run_mutmut(work: Path, jobs: int, names: Iterable[str] = ()) -> float:
     mutmut = Path(sys.executable).with_name("mutmut")
     env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
     started = time.monotonic()
     # mutmut's progress line is one carriage-returned line; keep it, it is the only sign of life.
-    subprocess.run([str(mutmut), "run", "--max-children", str(jobs)], cwd=work, env=env, check=True)
+    command = [str(mutmut), "run", "--max-children", str(jobs), *names]
+    subprocess.run(command, cwd=work, env=env, check=True)
     return time.monotonic() - started
 
 
@@ -197,6 +201,11 @@ def main() -> int:
     parser.add_argument(
         "--report-only", action="store_true", help="tabulate the last run without running"
     )
+    parser.add_argument(
+        "--retest",
+        action="store_true",
+        help="with --keep: run the last run's survivors again (after adding tests)",
+    )
     args = parser.parse_args()
     modules = args.modules.split()
     work = args.work.resolve()
@@ -204,6 +213,14 @@ def main() -> int:
     if not args.report_only:
         prepare(work, modules, TEST_ARGS, fresh=not args.keep)
         elapsed = run_mutmut(work, args.jobs)
+        if args.keep and args.retest:
+            cwd = Path.cwd()
+            rows = tabulate(work, modules, read_equivalents(EQUIVALENTS))
+            os.chdir(cwd)
+            names = [name for row in rows.values() for name, _, _ in row.survivors]
+            if names:
+                elapsed += run_mutmut(work, args.jobs, names)
+            used.clear()
     rows = tabulate(work, modules, read_equivalents(EQUIVALENTS))
 
     survivors_file = work / "survivors.txt"
