@@ -21,23 +21,10 @@ from django.core.signals import setting_changed
 from django.utils.module_loading import import_string
 
 from . import faults
+from .redaction import DEFAULT_REDACTED_KEYS, KeyPolicy
 
 PREFIX = "OPENTRACING_"
 
-DEFAULT_REDACTED_KEYS: tuple[str, ...] = (
-    "authorization",
-    "cookie",
-    "csrf",
-    "session",
-    "password",
-    "passwd",
-    "secret",
-    "token",
-    "api-key",
-    "api_key",
-    "apikey",
-    "signature",
-)
 
 OPERATION_NAME_STYLES = ("view", "route")
 
@@ -127,10 +114,8 @@ def compile_paths(patterns: Sequence[str]) -> re.Pattern[str] | None:
     return re.compile("|".join(f"(?:{p})" for p in patterns))
 
 
-def compile_keys(patterns: Sequence[str]) -> re.Pattern[str] | None:
-    if not patterns:
-        return None
-    return re.compile("|".join(re.escape(p) for p in patterns), re.IGNORECASE)
+def compile_keys(patterns: Sequence[str]) -> KeyPolicy:
+    return KeyPolicy(patterns)
 
 
 @dataclass(frozen=True)
@@ -143,7 +128,7 @@ class Snapshot:
     traced_attributes: tuple[str, ...]
     excluded_paths: re.Pattern[str] | None
     route_names: bool
-    redacted_keys: re.Pattern[str] | None
+    redacted_keys: KeyPolicy
     start_span_cb: Callable[[Any, Any], Any] | None
     trace_db: bool
     trace_db_statement: bool
@@ -298,7 +283,7 @@ class Conf:
         return self._snap().route_names
 
     @property
-    def REDACTED_KEYS(self) -> re.Pattern[str] | None:
+    def REDACTED_KEYS(self) -> KeyPolicy:
         return self._snap().redacted_keys
 
     @property

@@ -133,6 +133,9 @@ def _start(sql: Any, context: dict[str, Any]) -> opentracing.Span | None:
             "db.instance": _instance(connection),
         }
         if statement is not None and conf.TRACE_DB_STATEMENT:
+            # Placeholders keep parameter values out; a value the code inlined into the SQL text
+            # is caught only if it is one of the request's known secrets.
+            statement = request_span.scrub_for_live_request(statement, MAX_STATEMENT_LENGTH * 2)
             tags["db.statement"] = _cut(statement, MAX_STATEMENT_LENGTH)
         return tracer.start_span(operation_name(statement), child_of=parent, tags=tags)
     except Exception as fault:
@@ -234,7 +237,11 @@ def _fail(db_span: opentracing.Span, exc: BaseException, params: Any) -> None:
             message = str(exc)
         except Exception:
             message = "<unprintable exception>"
-        message = _cut(scrub(message, _values(params)), MAX_MESSAGE_LENGTH)
+        message = scrub(message[: MAX_MESSAGE_LENGTH * 4], _values(params))
+        # The request's own secrets too (a password the view put in raw SQL text).
+        message = _cut(
+            request_span.scrub_for_live_request(message, MAX_MESSAGE_LENGTH * 2), MAX_MESSAGE_LENGTH
+        )
         db_span.set_tag("error", True)
         db_span.log_kv({"event": "error", "error.kind": type(exc).__name__, "message": message})
     except Exception as fault:

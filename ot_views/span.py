@@ -15,6 +15,7 @@ import re
 import traceback
 from collections.abc import Iterable
 from contextvars import ContextVar, Token
+from types import TracebackType
 from typing import Any
 
 import opentracing
@@ -22,7 +23,8 @@ from django.core.exceptions import BadRequest, PermissionDenied, SuspiciousOpera
 from django.http import Http404, HttpRequest
 from django.utils.encoding import escape_uri_path
 
-from . import attributes, faults
+from . import attributes, faults, redaction
+from .attributes import Redactor
 from .conf import conf
 from .propagation import extract
 
@@ -51,9 +53,28 @@ _CLIENT_ERRORS: tuple[tuple[type[BaseException], int], ...] = (
 class RequestSpan:
     """The state of one request's span, stored on the request."""
 
-    __slots__ = ("described", "exc", "finished", "name", "scope", "span", "token", "tracer")
+    __slots__ = (
+        "described",
+        "exc",
+        "finished",
+        "name",
+        "request",
+        "scope",
+        "secrets",
+        "span",
+        "token",
+        "tracer",
+    )
 
-    def __init__(self, tracer: opentracing.Tracer, span: opentracing.Span, name: str) -> None:
+    def __init__(
+        self,
+        tracer: opentracing.Tracer,
+        span: opentracing.Span,
+        name: str,
+        request: HttpRequest | None = None,
+    ) -> None:
+        self.request = request
+        self.secrets: tuple[Any, redaction.Secrets] | None = None
         self.tracer = tracer
         self.span = span
         self.name = name
@@ -121,6 +142,8 @@ class Handle:
                 pattern = getattr(match, "route", None) if match is not None else None
                 if pattern:
                     rs.span.set_tag("http.route", str(pattern))
+                if match is not None and getattr(match, "kwargs", None):
+                    _retag_url(rs.span, self.request, match)
                 if view_path:
                     rs.span.set_tag("django.view", view_path)
                     rs.described = True
@@ -133,7 +156,8 @@ class Handle:
     def trace_attributes(self, target: Any, names: Iterable[str]) -> None:
         if not names:
             return
-        tags = attributes.collect(target, names, conf.REDACTED_KEYS)
+        redactor = Redactor(conf.REDACTED_KEYS, self.request, target)
+        tags = attributes.collect(target, names, redactor)
         if not tags:
             return
         try:
@@ -145,7 +169,7 @@ class Handle:
 
     def fail(self, exc: BaseException, target: Any = None, names: Iterable[str] = ()) -> None:
         """The view raised ``exc``: log it, read attributes, and finish if we own the span."""
-        record_exception(self.request, exc)
+        record_exception(self.request, exc, target=target)
         self.trace_attributes(self.request if target is None else target, names)
         if self.owner:
             self._close(None, target)
@@ -234,7 +258,7 @@ def begin(
     except Exception as exc:
         faults.report("start", exc)
         return None
-    rs = RequestSpan(tracer, span, operation_name)
+    rs = RequestSpan(tracer, span, operation_name, request)
     rs.described = view_path is not None
     callback = snap.start_span_cb
     if callback is not None:
@@ -286,11 +310,25 @@ def status_for(exc: BaseException) -> int | None:
     return None
 
 
-def record_exception(request: Any, exc: BaseException, message: str | None = None) -> None:
+#: Limits of an error log (``docs/limits.rst``): the message, the stack text, the frames kept
+#: (the innermost ones: where it broke), and the exceptions of a chain that are summarised.
+MAX_MESSAGE_LENGTH = attributes.MAX_VALUE_LENGTH
+MAX_STACK_LENGTH = 8192
+MAX_STACK_FRAMES = 40
+MAX_FRAME_LINE = 300
+MAX_CHAINED = 3
+
+
+def record_exception(
+    request: Any, exc: BaseException, message: str | None = None, target: Any = None
+) -> None:
     """Log ``exc`` on the request's span once; mark ``error`` unless it maps to a 4xx.
 
-    ``message`` replaces ``str(exc)`` when the text could carry user input (DRF validation
-    errors pass the field names instead of the submitted values).
+    Every text of the log goes through the redaction policy: the message is the safe text when
+    one is known (``message`` from the caller, the SQL spans' scrubbed message, the field names
+    of a validation error), otherwise ``str(exc)`` with the request's secrets scrubbed; the
+    stack is the innermost frames, bounded, ending with that same message. ``error.object`` is
+    logged only when its text was logged whole and unchanged, since a tracer renders it itself.
     """
     handle = current(request)
     if handle is None:
@@ -299,41 +337,112 @@ def record_exception(request: Any, exc: BaseException, message: str | None = Non
     if rs.exc is exc:
         return
     rs.exc = exc
-    # A message given by the caller (DRF validation errors) or left on the exception by the SQL
-    # spans is the safe text: str(exc), the exception object and the last stack line would all
-    # repeat user input, so only the frames and the safe text are logged.
+    if target is None:
+        target = request
+    redactor = Redactor(conf.REDACTED_KEYS, handle.request, target)
     safe = message if message is not None else getattr(exc, SAFE_MESSAGE_ATTR, None)
+    if not isinstance(safe, str):
+        safe = redaction.exception_message(exc)
+    whole = False
     if isinstance(safe, str):
-        message = safe
-        try:
-            frames = "".join(traceback.format_tb(exc.__traceback__))
-        except Exception:
-            frames = ""
-        stack = f"{frames}{type(exc).__name__}: {safe}\n"
+        text = redactor.text(safe, MAX_MESSAGE_LENGTH)
     else:
-        try:
-            message = str(exc)
-        except Exception:
-            message = "<unprintable exception>"
-        try:
-            stack = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-        except Exception:
-            stack = ""
+        raw = _exception_text(exc)
+        text = redactor.text(raw, MAX_MESSAGE_LENGTH)
+        whole = text == raw
+    stack = _stack(exc, text, redactor)
     status = status_for(exc)
     try:
         fields: dict[str, Any] = {
             "event": "error",
             "error.kind": type(exc).__name__,
-            "message": message[: attributes.MAX_VALUE_LENGTH],
+            "message": text,
             "stack": stack,
         }
-        if safe is None:
+        if whole:
             fields["error.object"] = exc
         rs.span.log_kv(fields)
         if status is None or status >= 500:
             rs.span.set_tag("error", True)
     except Exception as fault:
         faults.report("log", fault)
+
+
+def _exception_text(exc: BaseException) -> str:
+    try:
+        text = str(exc)
+    except Exception:
+        return "<unprintable exception>"
+    return text if isinstance(text, str) else "<unprintable exception>"
+
+
+def _stack(exc: BaseException, message: str, redactor: Redactor) -> str:
+    """The innermost ``MAX_STACK_FRAMES`` frames and the (already safe) message, bounded.
+
+    Frames are source locations and code lines, not data, but a code line can still quote a
+    literal secret, so they pass the request's secret scrub too. Chained exceptions are named
+    with their own safe messages rather than formatted whole.
+    """
+    try:
+        frames = _frames(exc.__traceback__)
+    except Exception:
+        frames = ""
+    lines = [frames, f"{type(exc).__name__}: {message}\n"]
+    chained = exc.__cause__ or exc.__context__
+    seen = 0
+    while chained is not None and seen < MAX_CHAINED:
+        seen += 1
+        safe = redaction.exception_message(chained) or _exception_text(chained)
+        lines.append(
+            f"(while handling {type(chained).__name__}: {redactor.text(safe, MAX_FRAME_LINE)})\n"
+        )
+        chained = chained.__cause__ or chained.__context__
+    stack = "".join(lines)
+    if len(stack) > MAX_STACK_LENGTH:
+        stack = "[... stack cut ...]\n" + stack[-MAX_STACK_LENGTH:]
+    return redaction.scrub_bounded(stack, MAX_STACK_LENGTH + 32, redactor.secrets)
+
+
+def _frames(tb: TracebackType | None) -> str:
+    total = 0
+    walk = tb
+    while walk is not None:
+        total += 1
+        walk = walk.tb_next
+    summary = traceback.extract_tb(tb, limit=-MAX_STACK_FRAMES) if total else []
+    out = ["Traceback (most recent call last):\n"]
+    if total > len(summary):
+        out.append(f"  [... {total - len(summary)} outer frames cut ...]\n")
+    for frame in summary:
+        out.append(f'  File "{frame.filename[:MAX_FRAME_LINE]}", line {frame.lineno}, in ')
+        out.append(f"{str(frame.name)[:MAX_FRAME_LINE]}\n")
+        line = (frame.line or "").strip()
+        if line:
+            out.append(f"    {line[:MAX_FRAME_LINE]}\n")
+    return "".join(out)
+
+
+def scrub_for_live_request(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` with the secrets of the request live in this context removed.
+
+    For the SQL spans, which see queries but not the request. The secrets are collected once
+    and collected again only when the request has since loaded more (its form, its body, its
+    resolved kwargs), so a request with many queries pays for one collection.
+    """
+    rs = _LIVE.get()
+    if rs is None or rs.request is None:
+        return text[:limit]
+    attrs = rs.request.__dict__
+    state = (
+        attrs.get("_post") is not None,
+        attrs.get("_body") is not None,
+        attrs.get("resolver_match") is not None,
+    )
+    cached = rs.secrets
+    if cached is None or cached[0] != state:
+        secrets = Redactor(conf.REDACTED_KEYS, rs.request).secrets
+        rs.secrets = cached = (state, secrets)
+    return redaction.scrub_bounded(text, limit, cached[1])
 
 
 def record_response(rs: RequestSpan, response: Any) -> None:
@@ -346,10 +455,12 @@ def record_response(rs: RequestSpan, response: Any) -> None:
         faults.report("tag", exc)
 
 
-def _url(request: HttpRequest, meta: Any, redacted: re.Pattern[str] | None) -> str:
+def _url(request: HttpRequest, meta: Any, policy: redaction.KeyPolicy) -> str:
     """scheme://host/path?query without ``build_absolute_uri()``'s host validation and cost.
 
-    The query string keeps its keys; values of sensitive keys are redacted.
+    The query string keeps its keys; the values of sensitive keys are redacted whole, pairs
+    split as Django splits them. A host with userinfo loses it. Path segments captured by
+    sensitive URL kwargs are replaced once the view is resolved (``_retag_url``).
     """
     try:
         scheme = request.scheme
@@ -361,13 +472,38 @@ def _url(request: HttpRequest, meta: Any, redacted: re.Pattern[str] | None) -> s
         port = str(meta.get("SERVER_PORT", ""))
         if port and port != ("443" if scheme == "https" else "80"):
             host = f"{host}:{port}"
-    path = request.path
+    elif "@" in host:
+        host = redaction.REDACTED + "@" + host[: attributes.MAX_VALUE_LENGTH].rpartition("@")[2]
+    path = request.path[: attributes.MAX_VALUE_LENGTH * 4]
     if _PLAIN_PATH.fullmatch(path) is None:
         path = escape_uri_path(path)
-    url = f"{scheme}://{host}{path}"
+    match = request.__dict__.get("resolver_match")
+    if match is not None and getattr(match, "kwargs", None):
+        path = _redact_kwargs(path, match, policy)
+    url = f"{scheme}://{host[: attributes.MAX_VALUE_LENGTH]}{path}"
     query = meta.get("QUERY_STRING")
-    if query:
-        url = f"{url}?{attributes.redact_pairs(query, redacted)}"
+    if query and len(url) < attributes.MAX_VALUE_LENGTH:
+        url = f"{url}?{redaction.redact_query(query, policy)}"
     if len(url) > attributes.MAX_VALUE_LENGTH:
         url = url[: attributes.MAX_VALUE_LENGTH]
     return url
+
+
+def _redact_kwargs(path: str, match: Any, policy: redaction.KeyPolicy) -> str:
+    """``path`` with the values of sensitive URL kwargs (``reset/<token>/``) replaced."""
+    values = [
+        str(value)
+        for name, value in match.kwargs.items()
+        if isinstance(value, (str, int)) and policy.matches(name)
+    ]
+    if not values:
+        return path
+    return redaction.Secrets(values).scrub(path)
+
+
+def _retag_url(span: opentracing.Span, request: HttpRequest, match: Any) -> None:
+    """Once the view is resolved, replace ``http.url`` if a URL kwarg turned out sensitive."""
+    policy = conf.REDACTED_KEYS
+    if not any(policy.matches(name) for name in match.kwargs):
+        return
+    span.set_tag("http.url", _url(request, request.META, policy))

@@ -5,24 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from ot_views import naming, span
+from ot_views import naming, redaction, span
 from ot_views.conf import conf
 from ot_views.mixins import TracedViewMixin
 
-
-def exception_message(exc: BaseException) -> str | None:
-    """What to log for ``exc``: for validation errors the field names, never the input."""
-    if isinstance(exc, ValidationError):
-        detail = exc.detail
-        if isinstance(detail, dict):
-            return "Invalid input for: " + ", ".join(sorted(str(k) for k in detail))
-        return "Invalid input."
-    return None
+#: Kept for imports written against earlier versions: the policy now lives in the core.
+exception_message = redaction.exception_message
 
 
 class TracedAPIViewMixin(TracedViewMixin):
@@ -61,7 +53,8 @@ class TracedAPIViewMixin(TracedViewMixin):
     def handle_exception(self, exc: Exception) -> Response:
         # DRF's dispatch sets self.request before any handler can raise; the mixin itself
         # declares no ``request`` (django-stubs types View.request as HttpRequest).
-        span.record_exception(getattr(self, "request", None), exc, exception_message(exc))
+        request = getattr(self, "request", None)
+        span.record_exception(request, exc, target=request)
         return super().handle_exception(exc)  # type: ignore[misc, no-any-return]
 
 

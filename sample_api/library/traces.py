@@ -18,7 +18,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
 from ot_views import get_tracer
-from ot_views.attributes import REDACTED, redact_pairs
+from ot_views.redaction import REDACTED, redact_text
 from ot_views.conf import conf
 
 from .. import tracing
@@ -28,16 +28,11 @@ _opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 def _redact(key: str, value: Any) -> Any:
     """Never show a value under a sensitive key, nor sensitive values inside ``a=b&c=d``."""
-    pattern = conf.REDACTED_KEYS
-    if pattern is None:
-        return value
-    if pattern.search(key):
+    policy = conf.REDACTED_KEYS
+    if policy.matches(key):
         return REDACTED
-    if isinstance(value, str) and "=" in value:
-        if "?" in value:
-            head, _, query = value.partition("?")
-            return f"{head}?{redact_pairs(query, pattern)}"
-        return redact_pairs(value, pattern)
+    if isinstance(value, str):
+        return redact_text(value, policy)
     return value
 
 

@@ -1,0 +1,557 @@
+"""The redaction policy: the one place that decides what text may be written to a span.
+
+Every writer goes through it: traced attribute tags, ``http.url``, error logs and stacks, the
+SQL spans' error messages. It works in three layers (``docs/redaction.rst`` has the user's view):
+
+1. **Keys.** A value whose key is sensitive is never rendered. Keys are matched as *words*
+   (``key`` matches ``api_key``, ``x-api-key`` and ``apiKey``, not ``monkey``), so the policy
+   neither leaks ``X-Auth-Token`` nor blanks out ``monkey``.
+2. **Shapes.** Query strings are parsed as Django parses them (``&`` between pairs, the key up to
+   the first ``=``), URLs lose their userinfo, structures are walked by key at every depth.
+3. **Known secrets.** Every value the request carries under a sensitive key (headers, cookies,
+   query, form, JSON, DRF's ``request.auth``, the session key, sensitive URL kwargs) is a secret
+   of that request, scrubbed from any text written to its spans: an exception that quotes a
+   password is logged without it. They are collected only when something is about to be
+   written that could hold them, and only from what the request has already loaded.
+
+All work here is linear in a bounded prefix of its input: request data is chosen by the client.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+import sys
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
+from urllib.parse import quote, quote_plus, unquote_plus
+
+REDACTED = "[REDACTED]"
+
+#: The default sensitive words. Sentry's SDK default denylist, the words Django's
+#: ``SafeExceptionReporterFilter.hidden_settings`` hides (API, TOKEN, KEY, SECRET, PASS,
+#: SIGNATURE), and the names OAuth, JWT and common frameworks use.
+DEFAULT_REDACTED_KEYS: tuple[str, ...] = (
+    # passwords
+    "password",
+    "passwd",
+    "pass",
+    "pwd",
+    "mysql_pwd",
+    # keys, tokens, signatures
+    "secret",
+    "key",
+    "api",
+    "api_key",
+    "apikey",
+    "x_api_key",
+    "privatekey",
+    "private_key",
+    "token",
+    "jwt",
+    "code",
+    "signature",
+    "credentials",
+    "credential",
+    # authentication
+    "auth",
+    "authorization",
+    # sessions and cookies
+    "session",
+    "sessionid",
+    "sid",
+    "phpsessid",
+    "cookie",
+    "set_cookie",
+    "csrf",
+    "csrftoken",
+    "x_csrftoken",
+    "csrfmiddlewaretoken",
+    "xsrf",
+)
+
+#: Keys longer than this are not judged: their values are always redacted.
+MAX_KEY_SCAN = 256
+#: A word glued to others (``accesstoken``) is sensitive when it starts or ends with a sensitive
+#: word at least this long; shorter words (``key``, ``pass``) only match whole words.
+GLUE_MIN = 5
+#: At most this many known secrets per request, each at most this long.
+MAX_SECRETS = 64
+MAX_SECRET_LENGTH = 4096
+#: Shorter values are not treated as secrets: scrubbing ``"1"`` would mangle every line number.
+MIN_SECRET_LENGTH = 3
+#: A query string or ``key=value`` text is examined up to this many characters.
+MAX_PAIRS_SCAN = 8192
+#: A JSON body is parsed for its secrets (and rendered by structure) only up to this size.
+MAX_JSON_BODY = 65536
+
+_CACHE_MAX = 4096
+
+
+def split_words(key: str) -> list[str]:
+    """``"HTTP_X_API_KEY"`` -> ``["http", "x", "api", "key"]``; ``"apiKey"`` -> ``["api", "key"]``.
+
+    Words break at anything that is not a letter or digit, between a lower-case letter and an
+    upper-case one, and between letters and digits (``password1``). One pass, bounded.
+    """
+    words: list[str] = []
+    current: list[str] = []
+    prev = ""
+    for char in key[:MAX_KEY_SCAN]:
+        if char.isalnum():
+            if current and (
+                (prev.islower() and char.isupper()) or (prev.isdigit() != char.isdigit())
+            ):
+                words.append("".join(current).lower())
+                current = []
+            current.append(char)
+        elif current:
+            words.append("".join(current).lower())
+            current = []
+        prev = char
+    if current:
+        words.append("".join(current).lower())
+    return words
+
+
+class KeyPolicy:
+    """Which keys are sensitive: built from ``OPENTRACING_REDACTED_KEYS``."""
+
+    __slots__ = ("_cache", "_glue", "_multi", "_single", "entries")
+
+    def __init__(self, entries: Iterable[str]) -> None:
+        self.entries = tuple(entries)
+        single: set[str] = set()
+        multi: set[tuple[str, ...]] = set()
+        for entry in self.entries:
+            parts = tuple(split_words(entry))
+            if len(parts) == 1:
+                single.add(parts[0])
+            elif parts:
+                multi.add(parts)
+        self._single = frozenset(single)
+        self._multi = tuple(sorted(multi))
+        self._glue = tuple(sorted(w for w in single if len(w) >= GLUE_MIN))
+        self._cache: dict[str, bool] = {}
+
+    def __bool__(self) -> bool:
+        return bool(self._single or self._multi)
+
+    def matches(self, key: Any) -> bool:
+        """Whether a value under ``key`` must never be written."""
+        if not isinstance(key, str):
+            try:
+                key = str(key)
+            except Exception:
+                return True  # a key we cannot read: do not show its value
+        if len(key) > MAX_KEY_SCAN:
+            return True  # too long to judge whole: what is cut off could name a secret
+        cached = self._cache.get(key)
+        if cached is None:
+            cached = self._judge(unquote_plus(key) if "%" in key or "+" in key else key)
+            if len(self._cache) < _CACHE_MAX:
+                self._cache[key] = cached
+        return cached
+
+    # ``re.Pattern``-like spelling, for code written against the old compiled-regex setting.
+    def search(self, key: Any) -> bool:
+        return self.matches(key)
+
+    def _judge(self, key: str) -> bool:
+        words = split_words(key)
+        single = self._single
+        for word in words:
+            if word in single or (word[-1:] == "s" and word[:-1] in single):
+                return True
+            for glued in self._glue:
+                if len(word) > len(glued) and (word.startswith(glued) or word.endswith(glued)):
+                    return True
+        for parts in self._multi:
+            size = len(parts)
+            for start in range(len(words) - size + 1):
+                if tuple(words[start : start + size]) == parts:
+                    return True
+        return False
+
+
+def policy_for(entries: Iterable[str]) -> KeyPolicy:
+    return KeyPolicy(entries)
+
+
+def pairs(text: str) -> Iterator[tuple[str, str | None]]:
+    """The ``(raw key, raw value)`` pairs of a query string, split as Django splits them.
+
+    Only ``&`` separates pairs and the key ends at the first ``=`` (``QueryDict``); a pair
+    without ``=`` has the value ``None``.
+    """
+    for part in text.split("&"):
+        key, eq, value = part.partition("=")
+        yield key, (value if eq else None)
+
+
+def redact_query(text: str, policy: KeyPolicy, hidden: frozenset[str] = frozenset()) -> str:
+    """``text`` with the value of every sensitive (or ``hidden``) key replaced, whole.
+
+    Pairs are split as Django splits a query string, so ``token=a,b;c`` loses all of
+    ``a,b;c``. A value that is not sensitive is still looked into for ``;``- or ``,``-separated
+    pairs (``user=bob; password=x``, as in cookie-style headers): from the first sensitive one,
+    the rest of the value is replaced. Only the first ``MAX_PAIRS_SCAN`` characters are
+    examined; the rest is dropped, since a span never holds that much of a value anyway.
+    """
+    if "=" not in text or not (policy or hidden):
+        return text[:MAX_PAIRS_SCAN]
+    text = text[:MAX_PAIRS_SCAN]
+    out: list[str] = []
+    changed = False
+    for key, value in pairs(text):
+        if value is None:
+            out.append(key)
+        elif value and (policy.matches(key) or (hidden and _decoded(key) in hidden)):
+            out.append(f"{key}={REDACTED}")
+            changed = True
+        elif "=" in value and policy:
+            inner = _redact_inner(value, policy)
+            changed = changed or inner is not value
+            out.append(f"{key}={inner}")
+        else:
+            out.append(f"{key}={value}")
+    return "&".join(out) if changed else text
+
+
+_INNER_SEPARATORS = re.compile(r"[;,]")
+
+
+def _redact_inner(value: str, policy: KeyPolicy) -> str:
+    offset = 0
+    for segment in _INNER_SEPARATORS.split(value):
+        name, eq, rest = segment.partition("=")
+        if eq and rest and policy.matches(name.strip()):
+            return value[: offset + len(name) + 1] + REDACTED
+        offset += len(segment) + 1
+    return value
+
+
+def _decoded(key: str) -> str:
+    return unquote_plus(key) if "%" in key or "+" in key else key
+
+
+def redact_userinfo(text: str) -> str:
+    """``https://alice:pw@host/`` -> ``https://[REDACTED]@host/``, for every URL in ``text``.
+
+    One pass: each authority is scanned from its ``://`` to the first ``/``, so no character is
+    looked at twice however the ``://`` and ``@`` are arranged.
+    """
+    if "@" not in text:
+        return text
+    if "://" not in text:
+        # A bare authority (a Host header): ``user:password@host``, a single token.
+        userinfo, _, host = text.rpartition("@")
+        if ":" in userinfo and not any(c in _AUTHORITY_END for c in userinfo):
+            return f"{REDACTED}@{host}"
+        return text
+    out: list[str] = []
+    emitted = 0
+    size = len(text)
+    found = text.find("://")
+    while found >= 0:
+        start = found + 3
+        end = start
+        while end < size and text[end] not in _AUTHORITY_END:
+            end += 1
+        at = text.rfind("@", start, end)
+        if at >= start and start >= emitted:
+            out.append(text[emitted:start])
+            out.append(REDACTED)
+            emitted = at
+        found = text.find("://", found + 1)
+    out.append(text[emitted:])
+    return "".join(out)
+
+
+_AUTHORITY_END = frozenset("/?#\\ \t\r\n\"'<>")
+
+
+def redact_text(text: str, policy: KeyPolicy) -> str:
+    """A free text value: ``key=value`` pairs and URL userinfo redacted."""
+    if "=" in text and policy:
+        text = redact_query(text, policy)
+    return redact_userinfo(text)
+
+
+# -- known secrets ---------------------------------------------------------------------------
+
+
+class Secrets:
+    """The secret values one request carries, and scrubbing them out of text."""
+
+    __slots__ = ("_needles", "longest")
+
+    def __init__(self, values: Iterable[str] = ()) -> None:
+        forms: set[str] = set()
+        for value in values:
+            if len(forms) >= MAX_SECRETS * 4:
+                break
+            value = value[:MAX_SECRET_LENGTH]
+            if len(value.strip()) < MIN_SECRET_LENGTH:
+                continue
+            forms.add(value)
+            for variant in _variants(value):
+                if len(variant) >= MIN_SECRET_LENGTH:
+                    forms.add(variant)
+        # Longest first, so a secret that contains another is replaced whole.
+        self._needles = tuple(sorted(forms, key=len, reverse=True))
+        self.longest = len(self._needles[0]) if self._needles else 0
+
+    def __bool__(self) -> bool:
+        return bool(self._needles)
+
+    def found_in(self, text: str) -> bool:
+        return any(needle in text for needle in self._needles)
+
+    def scrub(self, text: str) -> str:
+        for needle in self._needles:
+            if needle in text:
+                if len(needle) > MIN_SECRET_LENGTH:
+                    text = text.replace(needle, REDACTED)
+                else:
+                    text = _replace_token(text, needle)
+        return text
+
+
+NO_SECRETS = Secrets()
+
+
+def _variants(value: str) -> Iterator[str]:
+    """How a secret may be spelled in text: URL-encoded, repr- and JSON-escaped."""
+    yield quote_plus(value, safe="")
+    yield quote(value, safe="")
+    yield repr(value)[1:-1]
+    try:
+        yield json.dumps(value)[1:-1]
+    except Exception:
+        return
+
+
+def _replace_token(text: str, needle: str) -> str:
+    """Replace ``needle`` only where it stands alone (not inside a longer word)."""
+    out: list[str] = []
+    pos = 0
+    while True:
+        found = text.find(needle, pos)
+        if found < 0:
+            break
+        before = text[found - 1] if found else ""
+        after_at = found + len(needle)
+        after = text[after_at] if after_at < len(text) else ""
+        if not before.isalnum() and not after.isalnum():
+            out.append(text[pos:found])
+            out.append(REDACTED)
+        else:
+            out.append(text[pos:after_at])
+        pos = after_at
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def scrub_bounded(text: str, limit: int, secrets: Secrets) -> str:
+    """``text`` cut to ``limit`` characters with the request's secrets removed.
+
+    The cut is made after scrubbing a window slightly longer than ``limit``, so a secret that
+    straddles the cut is not left half visible.
+    """
+    if secrets:
+        text = secrets.scrub(text[: limit + secrets.longest])
+    return text[:limit]
+
+
+def collect_secrets(request: Any, policy: KeyPolicy, extra: Any = None) -> Secrets:
+    """The secrets of ``request`` (an ``HttpRequest``), and of ``extra`` (DRF's ``Request``).
+
+    Reads only what the request already holds: ``META``, the query string, a form or JSON body
+    that was already read or parsed, DRF's data and ``auth`` once DRF has set them, the session
+    key, the resolved URL kwargs. Never parses a body that was not read, never loads a session.
+    """
+    if request is None:
+        return NO_SECRETS
+    found: list[str] = []
+    try:
+        _from_request(request, policy, found)
+        if extra is not None and extra is not request:
+            _from_drf(extra, policy, found)
+    except Exception:  # an odd request object: scrub what was found so far
+        pass
+    return Secrets(found) if found else NO_SECRETS
+
+
+def _from_request(request: Any, policy: KeyPolicy, found: list[str]) -> None:
+    attrs = getattr(request, "__dict__", {})
+    meta = getattr(request, "META", None)
+    if isinstance(meta, Mapping):
+        for key, value in meta.items():
+            if len(found) >= MAX_SECRETS:
+                return
+            if not isinstance(value, str) or not value:
+                continue
+            if key == "QUERY_STRING":
+                _from_pairs(value, policy, found)
+            elif isinstance(key, str) and key.startswith("HTTP_") and policy.matches(key[5:]):
+                _from_header(key, value, policy, found)
+    hidden = _hidden_post_names(request)
+    post = attrs.get("_post")
+    if post is not None:
+        _from_structure(post, policy, found, hidden=hidden)
+    body = attrs.get("_body")
+    if isinstance(body, (bytes, bytearray)) and body and len(body) <= MAX_JSON_BODY:
+        content_type = str(meta.get("CONTENT_TYPE", "")) if isinstance(meta, Mapping) else ""
+        if "json" in content_type:
+            try:
+                _from_structure(json.loads(body), policy, found)
+            except Exception:
+                pass
+        elif "x-www-form-urlencoded" in content_type:
+            _from_pairs(bytes(body).decode("utf-8", "replace"), policy, found)
+    session = attrs.get("session")
+    key = getattr(session, "_session_key", None) if session is not None else None
+    if isinstance(key, str):
+        found.append(key)
+    match = attrs.get("resolver_match")
+    kwargs = getattr(match, "kwargs", None)
+    if isinstance(kwargs, Mapping):
+        for name, value in kwargs.items():
+            if policy.matches(name) and isinstance(value, (str, int)):
+                found.append(str(value))
+
+
+def _from_drf(request: Any, policy: KeyPolicy, found: list[str]) -> None:
+    attrs = getattr(request, "__dict__", {})
+    data = attrs.get("_full_data")
+    if isinstance(data, (Mapping, list, tuple)) or callable(getattr(data, "lists", None)):
+        _from_structure(data, policy, found, hidden=_hidden_post_names(request))
+    auth = attrs.get("_auth")
+    if auth is not None:
+        secret = getattr(auth, "key", None)
+        if not isinstance(secret, str):
+            try:
+                secret = str(auth)
+            except Exception:
+                secret = None
+        if isinstance(secret, str):
+            found.append(secret)
+    inner = attrs.get("_request")
+    if inner is not None:
+        _from_request(inner, policy, found)
+
+
+def _from_header(key: str, value: str, policy: KeyPolicy, found: list[str]) -> None:
+    value = value[:MAX_SECRET_LENGTH]
+    found.append(value)
+    if key == "HTTP_COOKIE":
+        for part in value.split(";"):
+            _name, eq, cookie = part.strip().partition("=")
+            if eq and cookie:
+                found.append(cookie)
+        return
+    scheme, space, credential = value.partition(" ")
+    if space and credential:
+        credential = credential.strip()
+        found.append(credential)
+        if scheme.lower() == "basic":
+            try:
+                decoded = base64.b64decode(credential, validate=True).decode("utf-8")
+            except (binascii.Error, ValueError):
+                return
+            found.append(decoded)
+            _user, colon, password = decoded.partition(":")
+            if colon:
+                found.append(password)
+
+
+def _from_pairs(text: str, policy: KeyPolicy, found: list[str]) -> None:
+    for key, value in pairs(text[:MAX_PAIRS_SCAN]):
+        if len(found) >= MAX_SECRETS:
+            return
+        if value and policy.matches(key):
+            found.append(value)
+            decoded = unquote_plus(value)
+            if decoded != value:
+                found.append(decoded)
+
+
+def _from_structure(
+    value: Any, policy: KeyPolicy, found: list[str], hidden: frozenset[str] | None = None
+) -> None:
+    """Every scalar under a sensitive key (or a ``hidden`` form field), at any depth."""
+    stack: list[tuple[Any, bool, int]] = [(value, False, 0)]
+    seen = 0
+    while stack and len(found) < MAX_SECRETS and seen < 10_000:
+        seen += 1
+        item, secret, depth = stack.pop()
+        if depth > 32:
+            continue
+        if isinstance(item, (str, int, float)) and not isinstance(item, bool):
+            if secret:
+                found.append(str(item))
+            continue
+        for key, sub in _children(item):
+            hide = secret or policy.matches(key)
+            if not hide and hidden is not None and depth == 0:
+                hide = "__ALL__" in hidden or str(key) in hidden
+            stack.append((sub, hide, depth + 1))
+
+
+def _children(item: Any) -> Iterator[tuple[Any, Any]]:
+    lists = getattr(item, "lists", None)
+    if callable(lists):
+        for key, values in lists():
+            for value in values:
+                yield key, value
+    elif isinstance(item, Mapping):
+        yield from item.items()
+    elif isinstance(item, (list, tuple)):
+        for value in item:
+            yield "", value
+
+
+def _hidden_post_names(request: Any) -> frozenset[str] | None:
+    """The form fields ``@sensitive_post_parameters`` marked on this request, if any."""
+    names = getattr(request, "sensitive_post_parameters", None)
+    if names is None:
+        inner = getattr(request, "__dict__", {}).get("_request")
+        names = getattr(inner, "sensitive_post_parameters", None)
+    if names == "__ALL__":
+        return frozenset({"__ALL__"})
+    if isinstance(names, (list, tuple, set, frozenset)):
+        return frozenset(str(n) for n in names)
+    return None
+
+
+def hidden_post_names(request: Any) -> frozenset[str]:
+    return _hidden_post_names(request) or frozenset()
+
+
+# -- exceptions ------------------------------------------------------------------------------
+
+
+def exception_message(exc: BaseException) -> str | None:
+    """A message for ``exc`` that cannot repeat user input, or ``None`` when ``str(exc)`` is fine.
+
+    Validation errors quote what the client sent, so only field names and codes are kept. DRF is
+    recognised without importing it: ``ot_views`` works where DRF is not installed.
+    """
+    drf = sys.modules.get("rest_framework.exceptions")
+    if drf is not None and isinstance(exc, drf.ValidationError):
+        detail = exc.detail
+        if isinstance(detail, dict):
+            fields = sorted(str(k)[:64] for k in list(detail)[:32])
+            return "Invalid input for: " + ", ".join(fields)
+        return "Invalid input."
+    from django.core.exceptions import ValidationError
+
+    if isinstance(exc, ValidationError):
+        if hasattr(exc, "error_dict"):
+            fields = sorted(str(k)[:64] for k in list(exc.error_dict)[:32])
+            return "Invalid input for: " + ", ".join(fields)
+        return "Invalid input."
+    return None
