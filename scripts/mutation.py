@@ -72,11 +72,13 @@ class Row:
     mutants: int = 0
     killed: int = 0
     equivalent: int = 0
+    #: Not run yet (an interrupted run); left out of the score.
+    pending: int = 0
     survivors: list[tuple[str, Identity, str]] = field(default_factory=list)
 
     @property
     def score(self) -> float:
-        counted = self.mutants - self.equivalent
+        counted = self.mutants - self.pending - self.equivalent
         return 100.0 * self.killed / counted if counted else 100.0
 
 
@@ -175,6 +177,9 @@ def tabulate(work: Path, modules: list[str], equivalents: dict[Identity, str]) -
         for mutant, code in sorted(data.exit_code_by_key.items()):
             row.mutants += 1
             status = status_by_exit_code[code]
+            if status == "not checked":
+                row.pending += 1
+                continue
             if status in KILLED:
                 row.killed += 1
                 continue
@@ -232,22 +237,26 @@ def main() -> int:
 
     width = max(len(m) for m in modules)
     print()
-    print(f"{'module':<{width}}  mutants  killed  equivalent  survived   score")
+    pending = any(row.pending for row in rows.values())
+    print(
+        f"{'module':<{width}}  mutants  killed  equivalent  survived   score"
+        + ("  not run" if pending else "")
+    )
     total = Row()
-    for module, row in rows.items():
-        survived = row.mutants - row.killed - row.equivalent
+    for module, row in [*rows.items(), ("total", total)]:
+        if module == "total":
+            for other in rows.values():
+                total.mutants += other.mutants
+                total.killed += other.killed
+                total.equivalent += other.equivalent
+                total.pending += other.pending
+        survived = row.mutants - row.pending - row.killed - row.equivalent
         print(
             f"{module:<{width}}  {row.mutants:7d}  {row.killed:6d}  {row.equivalent:10d}"
-            f"  {survived:8d}  {row.score:5.1f}%"
+            f"  {survived:8d}  {row.score:5.1f}%" + (f"  {row.pending:7d}" if pending else "")
         )
-        total.mutants += row.mutants
-        total.killed += row.killed
-        total.equivalent += row.equivalent
-    survived = total.mutants - total.killed - total.equivalent
-    print(
-        f"{'total':<{width}}  {total.mutants:7d}  {total.killed:6d}  {total.equivalent:10d}"
-        f"  {survived:8d}  {total.score:5.1f}%"
-    )
+    if pending:
+        print("(an interrupted run: scores are over the mutants that ran)")
     if elapsed is not None:
         print(f"\nmutmut run: {elapsed / 60:.1f} min with {args.jobs} workers")
     print(f"survivors (not listed as equivalent): {survivors_file}")
