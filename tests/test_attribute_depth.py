@@ -11,8 +11,15 @@ from __future__ import annotations
 from django.http import HttpResponse
 
 from ot_views import TracedView
-from ot_views.attributes import DEPTH_MARKER, REDACTED
-from ot_views.testing import server_span
+from ot_views.attributes import (
+    CUT,
+    DEPTH_MARKER,
+    MAX_KEY_LENGTH,
+    MAX_TAGS_PER_ATTRIBUTE,
+    MORE_SUFFIX,
+    REDACTED,
+)
+from ot_views.testing import server_span, server_spans
 
 
 class Payload(TracedView):
@@ -70,3 +77,24 @@ def test_secret_in_a_list_of_mappings_at_the_limit_is_redacted(rf, tracer):
 def test_list_of_plain_values_is_one_value_at_any_depth(rf, tracer):
     tags = payload_tags(rf, tracer, nest(["a", "b", "c", "d"], ["x", "y"]))
     assert tags == {"payload.a.b.c.d": "['x', 'y']"}
+
+
+def test_cut_marker_of_a_long_attribute_name_at_the_key_limit(rf, tracer):
+    # An attribute whose name is exactly MAX_KEY_LENGTH long keeps it whole in its marker key;
+    # one character more and the name is too long to judge: cut, marked, its value redacted.
+    for name in ("n" * MAX_KEY_LENGTH, "n" * (MAX_KEY_LENGTH + 1)):
+
+        class Many(TracedView):
+            traced_attributes = [name]
+
+            def get(self, request):
+                return HttpResponse("ok")
+
+        request = rf.get("/m/")
+        setattr(request, name, {f"k{i}": i for i in range(MAX_TAGS_PER_ATTRIBUTE * 2)})
+        Many.as_view()(request)
+    short, long = server_spans(tracer)
+    assert short.tags["n" * MAX_KEY_LENGTH + MORE_SUFFIX] == DEPTH_MARKER
+    assert {k: v for k, v in long.tags.items() if k.startswith("n")} == {
+        "n" * (MAX_KEY_LENGTH - 1) + CUT: REDACTED
+    }
