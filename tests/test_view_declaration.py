@@ -137,3 +137,19 @@ def test_view_span_reachable_from_inside_the_view(rf, tracer):
 
     tagging(rf.get("/t/"))
     assert server_span(tracer).tags["from.view"] is True
+
+
+def test_mixin_subclass_that_is_not_yet_a_view_can_be_declared(rf, tracer):
+    # A project base class that adds traced attributes before any View is mixed in.
+    class TracedBase(TracedViewMixin):
+        traced_attributes = ["path"]
+
+    class Concrete(TracedBase, View):
+        async def get(self, request):
+            return HttpResponse("concrete")
+
+    response = run(Concrete.as_view()(rf.get("/c/")))
+    assert response.content == b"concrete"
+    span = server_span(tracer)
+    assert span.tags["path"] == "/c/"
+    assert span.tags["django.view"] == f"{__name__}.{Concrete.__qualname__}"
