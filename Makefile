@@ -19,8 +19,9 @@ test: $(STAMP)
 	$(PY) -m pytest
 	$(MAKE) test-core
 
-# Issue 6: the reliability tests alone (real servers, faults, hostile input, secrets). They are
-# also collected by `make test` (testpaths = tests), so CI runs them there.
+# The reliability tests alone (real servers, faults, hostile input, secrets;
+# docs/reliability.rst). They are also collected by `make test` (testpaths = tests), so CI runs
+# them there.
 .PHONY: test-reliability
 test-reliability: $(STAMP)
 	$(PY) -m pytest tests/reliability -q
@@ -39,15 +40,16 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check ot_views ot_views_drf
 
-# Issue 5: per-request cost against untraced views, the tracer's own work and the two peers
-# (installed here, they are not test dependencies), then 100,000 requests of flat memory.
+# Per-request cost against untraced views, the tracer's own work and the two peers (installed
+# here, they are not test dependencies), then 100,000 requests of flat memory
+# (docs/performance.rst).
 .PHONY: bench
 bench: $(STAMP)
 	$(PY) -m pip install --quiet "django-opentracing==1.1.0" opentelemetry-instrumentation-django
 	$(PY) benchmarks/bench.py
 	$(PY) benchmarks/bench.py --memory
 
-# Issue 9: the version matrix, mypy --strict and the built wheel, all through tox (tox.ini).
+# The version matrix, mypy --strict and the built wheel, all through tox (tox.ini).
 # tox goes into .venv; the pyenv interpreters go on PATH so it finds python3.10 ... python3.13.
 TOX := $(VENV)/bin/tox
 PYENV_ROOT ?= $(HOME)/.pyenv
@@ -72,9 +74,9 @@ wheel-test: $(TOX)
 demo: $(STAMP)
 	$(PY) -m sample_api.demo
 
-# Issue 10: /traces/ in headless Chromium against the running demo (tests/e2e). Installs what it
-# needs: Debian's chromium + chromium-driver (root, apt; skipped when present) and Selenium (into
-# .venv; not a `make test` dependency). Screenshots: artifacts/e2e/*.png.
+# The sample's /traces/ pages in headless Chromium against the running demo (tests/e2e).
+# Installs what it needs: Debian's chromium + chromium-driver (root, apt; skipped when present)
+# and Selenium (into .venv; not a `make test` dependency). Screenshots: artifacts/e2e/*.png.
 .PHONY: e2e
 E2E_SELENIUM := selenium>=4.20
 e2e: $(STAMP)
@@ -108,3 +110,14 @@ mutation: $(STAMP)
 	$(PY) -c "import importlib.metadata as m; m.version('mutmut')" 2>/dev/null \
 	  || $(PY) -m pip install --quiet "$(MUTMUT)"
 	$(PY) scripts/mutation.py --modules "$(MUTATION_MODULES)" --jobs $(MUTATION_JOBS) $(MUTATION_ARGS)
+
+# The documentation site (docs/), warnings as errors. Sphinx goes into .venv from
+# docs/requirements.txt; the pages' Python examples are run by tests/test_docs_examples.py.
+.PHONY: docs
+DOCS_STAMP := $(VENV)/.docs-installed
+$(DOCS_STAMP): docs/requirements.txt $(STAMP)
+	$(PY) -m pip install --quiet -r docs/requirements.txt
+	touch $(DOCS_STAMP)
+
+docs: $(DOCS_STAMP)
+	$(PY) -m sphinx -W --keep-going -b html docs docs/_build/html
