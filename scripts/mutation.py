@@ -210,6 +210,12 @@ def main() -> int:
         "--report-only", action="store_true", help="tabulate the last run without running"
     )
     parser.add_argument(
+        "--only",
+        default="",
+        help="with --keep: (re)run only the mutants matching these space-separated globs,"
+        " e.g. 'ot_views.naming.*'",
+    )
+    parser.add_argument(
         "--retest",
         action="store_true",
         help="with --keep: run the last run's survivors again (after adding tests)",
@@ -220,7 +226,7 @@ def main() -> int:
     elapsed = None
     if not args.report_only:
         prepare(work, modules, TEST_ARGS, fresh=not args.keep)
-        elapsed = run_mutmut(work, args.jobs)
+        elapsed = run_mutmut(work, args.jobs, args.only.split() if args.keep else ())
         if args.keep and args.retest:
             cwd = Path.cwd()
             rows = tabulate(work, modules, read_equivalents(EQUIVALENTS))

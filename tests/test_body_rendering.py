@@ -11,7 +11,7 @@ import json
 from django.http import HttpResponse
 
 from ot_views import TracedView
-from ot_views.attributes import DEPTH_MARKER, MAX_DEPTH, REDACTED
+from ot_views.attributes import CUT, DEPTH_MARKER, MAX_DEPTH, MAX_VALUE_LENGTH, REDACTED
 
 
 class Body(TracedView):
@@ -51,3 +51,15 @@ def test_json_body_depth_limit(rf, tracer):
     assert body_tag(rf, tracer, nest(limit, "v")) == "[" * limit + "'v'" + "]" * limit
     deeper = body_tag(rf, tracer, nest(limit + 1, "v"))
     assert deeper == "[" * limit + DEPTH_MARKER + "]" * limit
+
+
+def test_json_body_rendering_is_cut_and_marked_at_the_value_limit(rf, tracer):
+    # A JSON string renders with its two quotes: MAX_VALUE_LENGTH - 2 characters fit exactly.
+    fits = body_tag(rf, tracer, "x" * (MAX_VALUE_LENGTH - 2))
+    assert fits == "'" + "x" * (MAX_VALUE_LENGTH - 2) + "'"
+    cut = body_tag(rf, tracer, "x" * (MAX_VALUE_LENGTH - 1))
+    assert cut == "'" + "x" * (MAX_VALUE_LENGTH - 2) + CUT
+    many = body_tag(rf, tracer, {f"item{i}": "v" * 50 for i in range(100)})
+    assert len(many) == MAX_VALUE_LENGTH
+    assert many.endswith(CUT)
+    assert many.startswith("{'item0': '" + "v" * 50 + "', 'item1': ")
