@@ -147,6 +147,9 @@ def prepare(work: Path, modules: list[str], test_args: Iterable[str], fresh: boo
             )
         else:
             shutil.copy2(source, target)
+    for name in NOT_COPIED:  # mutmut copies tests/ into mutants/ without removing old files
+        for stale in (work / "mutants" / "tests").rglob(name):
+            stale.unlink()
     packages = sorted({m.split("/")[0] for m in modules})
     lines = ["[mutmut]", "source_paths ="]
     lines += [f"    {p}" for p in packages]
