@@ -8,9 +8,12 @@ in every form of lookup, never as an exception other than ``KeyError``.
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 
 from ot_views.propagation import MAX_HEADER_LENGTH, MetaCarrier
+from ot_views.testing import server_span
 
 META = {
     "HTTP_X_B3_TRACEID": "abc",
@@ -73,3 +76,22 @@ def test_trace_header_size_limit_is_inclusive():
     carrier = MetaCarrier({"HTTP_X_B3_TRACEID": at_limit, "HTTP_X_B3_SPANID": at_limit + "f"})
     assert carrier["X-B3-TraceId"] == at_limit
     assert "x-b3-spanid" not in carrier
+
+
+def test_header_never_seen_before_is_named_like_any_other(client, tracer):
+    # A fresh name each run: header names are translated once and remembered, so only a name
+    # this process has not seen yet goes through the translation itself.
+    item = "item" + uuid.uuid4().hex
+    upstream = tracer.start_span("upstream")
+    context = {
+        "HTTP_OT_TRACER_TRACEID": f"{upstream.context.trace_id:x}",
+        "HTTP_OT_TRACER_SPANID": f"{upstream.context.span_id:x}",
+        "HTTP_OT_TRACER_SAMPLED": "true",
+        f"HTTP_OT_BAGGAGE_{item.upper()}": "v_1",
+    }
+    client.get("/plain/", **context)
+    span = server_span(tracer)
+    assert span.parent_id == upstream.context.span_id
+    assert span.context.baggage == {item: "v_1"}
+    carrier = MetaCarrier({f"HTTP_X_{item.upper()}_ID": "1"})
+    assert dict(carrier) == {f"x-{item}-id": "1"}
