@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 from django.urls import re_path
 from rest_framework.response import Response
-from rest_framework.versioning import URLPathVersioning
+from rest_framework.versioning import BaseVersioning, URLPathVersioning
 from rest_framework.views import APIView
 from rest_framework.viewsets import ViewSet
 
@@ -22,6 +22,21 @@ pytestmark = pytest.mark.urls("tests.drf.test_versioning")
 
 class Versioned(URLPathVersioning):
     allowed_versions = ["v1", "v2"]
+
+
+class PositionalVersioning(BaseVersioning):
+    """A project's own scheme: the version is the URL's first positional group."""
+
+    def determine_version(self, request, *args, **kwargs):
+        return args[0] if args else None
+
+
+class PositionalView(TracedAPIView):
+    versioning_class = PositionalVersioning
+    traced_attributes = ["version"]
+
+    def get(self, request, *args, **kwargs):
+        return Response({"version": request.version, "args": list(args)})
 
 
 class VersionedView(TracedAPIView):
@@ -48,6 +63,7 @@ class PlainVersionedView(APIView):
 
 
 urlpatterns = [
+    re_path(r"^positional/(v[0-9])/$", PositionalView.as_view()),
     re_path(r"^(?P<version>v[0-9])/thing/$", VersionedView.as_view()),
     re_path(r"^plain/(?P<version>v[0-9])/thing/$", PlainVersionedView.as_view()),
     re_path(
@@ -83,3 +99,9 @@ def test_unknown_version_is_refused_as_without_tracing(client, tracer):
     assert traced.status_code == plain.status_code == 404
     assert traced.json() == plain.json()
     assert server_span(tracer).tags["http.status_code"] == 404
+
+
+def test_versioning_scheme_reading_positional_groups(client, tracer):
+    response = client.get("/positional/v3/")
+    assert response.json() == {"version": "v3", "args": ["v3"]}
+    assert server_span(tracer).tags["version"] == "v3"
