@@ -74,9 +74,10 @@ wheel-test: $(TOX)
 demo: $(STAMP)
 	$(PY) -m sample_api.demo
 
-# The sample's /traces/ pages in headless Chromium against the running demo (tests/e2e).
-# Installs what it needs: Debian's chromium + chromium-driver (root, apt; skipped when present)
-# and Selenium (into .venv; not a `make test` dependency). Screenshots: artifacts/e2e/*.png.
+# The viewer's /traces/ pages in headless Chromium against the running demo
+# (sample_api/tests/e2e). Installs what it needs: Debian's chromium + chromium-driver (root, apt;
+# skipped when present) and Selenium (into .venv; not a `make test` dependency). Screenshots:
+# artifacts/e2e/*.png.
 .PHONY: e2e
 E2E_SELENIUM := selenium>=4.20
 e2e: $(STAMP)
@@ -89,7 +90,7 @@ e2e: $(STAMP)
 	    timeout 900 apt-get install -y -qq chromium chromium-driver >/dev/null; }; \
 	fi
 	$(PY) -c "import selenium" 2>/dev/null || timeout 300 $(PY) -m pip install --quiet "$(E2E_SELENIUM)"
-	OT_VIEWS_E2E=1 timeout -s INT -k 60 600 $(PY) -m pytest tests/e2e -q
+	OT_VIEWS_E2E=1 timeout -s INT -k 60 600 $(PY) -m pytest sample_api/tests/e2e -q
 
 clean:
 	rm -rf $(VENV) $(NODRF) .tox build dist *.egg-info .pytest_cache .ruff_cache

@@ -14,4 +14,8 @@ class OtViewsConfig(AppConfig):
         checks.register(check_settings, checks.Tags.compatibility)
         from .db import install as install_sql_spans
 
-        install_sql_spans()  # child spans for SQL queries, DESIGN 8
+        install_sql_spans()  # child spans for SQL queries (OPENTRACING_TRACE_DB)
+        from .tracer import install_global_tracer
+
+        # OPENTRACING_SET_GLOBAL_TRACER: opentracing.global_tracer() is ours from start-up on.
+        install_global_tracer()

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from itertools import islice
 from typing import Any
 
+from . import reading
 from .redaction import (
     MAX_JSON_BODY,
     MAX_PAIRS_SCAN,
@@ -295,7 +296,7 @@ def collect(target: Any, names: Iterable[Any], redactor: Redactor) -> list[tuple
         if not isinstance(name, str):
             continue
         try:
-            value = resolve(target, name)
+            value = reading.read(target, name)
         except Exception:
             continue
         hidden = hidden_post_names(target) if name in ("POST", "data") else frozenset()

@@ -5,6 +5,13 @@ than the tracer's own work, so the values are read once into an immutable snapsh
 dropped on Django's ``setting_changed`` signal (sent by ``override_settings`` and
 ``TestCase.settings``). Invalid values fall back to their default at run time; ``checks.py``
 reports them as errors so the mistake is seen before it is served.
+
+This module only reads settings. What the tracer settings mean (which tracer, built when,
+installed globally or not) is decided in ``ot_views.tracer``, the tracer's one home.
+
+Adding a setting is one row in ``SETTINGS``: its default, the shape it must have, and the
+run-time value derived from it. The row gives the snapshot attribute (``trace_db``) and the
+``conf`` attribute (``conf.TRACE_DB``) their names.
 """
 
 from __future__ import annotations
@@ -13,7 +20,8 @@ import re
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from operator import attrgetter
+from typing import TYPE_CHECKING, Any
 
 import opentracing
 from django.conf import settings
@@ -28,76 +36,50 @@ PREFIX = "OPENTRACING_"
 
 OPERATION_NAME_STYLES = ("view", "route")
 
-#: name -> default. The single list of settings; checks and the snapshot both walk it.
-DEFAULTS: dict[str, Any] = {
-    "OPENTRACING_TRACER": None,
-    "OPENTRACING_TRACING": None,
-    "OPENTRACING_TRACER_CALLABLE": None,
-    "OPENTRACING_TRACER_PARAMETERS": {},
-    "OPENTRACING_SET_GLOBAL_TRACER": False,
-    "OPENTRACING_TRACE_ALL": True,
-    "OPENTRACING_TRACED_ATTRIBUTES": [],
-    "OPENTRACING_EXCLUDED_PATHS": [],
-    "OPENTRACING_OPERATION_NAME": "view",
-    "OPENTRACING_REDACTED_KEYS": list(DEFAULT_REDACTED_KEYS),
-    "OPENTRACING_START_SPAN_CB": None,
-    "OPENTRACING_TRACE_DB": False,
-    "OPENTRACING_TRACE_DB_STATEMENT": True,
-}
+
+# -- shapes: why a value is not acceptable, or None ---------------------------------------------
 
 
-def _is_str_list(value: Any) -> bool:
-    return isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value)
+def _bool(value: Any) -> str | None:
+    return None if isinstance(value, bool) else "must be True or False"
 
 
-def type_error(name: str, value: Any) -> str | None:
-    """Why ``value`` is not acceptable for setting ``name``, or ``None`` when it is.
-
-    Only the shape is checked here; importing callables and compiling regexes is done by
-    ``problems()`` so that the run-time snapshot and the system checks agree.
-    """
-    if name in (
-        "OPENTRACING_SET_GLOBAL_TRACER",
-        "OPENTRACING_TRACE_ALL",
-        "OPENTRACING_TRACE_DB",
-        "OPENTRACING_TRACE_DB_STATEMENT",
-    ):
-        return None if isinstance(value, bool) else "must be True or False"
-    if name in (
-        "OPENTRACING_TRACED_ATTRIBUTES",
-        "OPENTRACING_EXCLUDED_PATHS",
-        "OPENTRACING_REDACTED_KEYS",
-    ):
-        return None if _is_str_list(value) else "must be a list of strings"
-    if name == "OPENTRACING_TRACER_PARAMETERS":
-        return None if isinstance(value, Mapping) else "must be a dict of keyword arguments"
-    if name == "OPENTRACING_OPERATION_NAME":
-        if value in OPERATION_NAME_STYLES:
-            return None
-        return 'must be "view" or "route"'
-    if name in ("OPENTRACING_TRACER_CALLABLE", "OPENTRACING_START_SPAN_CB"):
-        if value is None or isinstance(value, str) or callable(value):
-            return None
-        return "must be a callable or the dotted path of one"
-    if name in ("OPENTRACING_TRACER", "OPENTRACING_TRACING"):
-        if (
-            value is None
-            or isinstance(value, opentracing.Tracer)
-            or hasattr(value, "_ot_views_tracer")
-        ):
-            return None
-        return "must be an opentracing.Tracer or an ot_views.DjangoTracer"
-    return None
+def _str_list(value: Any) -> str | None:
+    if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
+        return None
+    return "must be a list of strings"
 
 
-def unwrap_tracer(value: Any) -> opentracing.Tracer | None:
-    """The ``opentracing.Tracer`` inside ``value`` (a Tracer or a DjangoTracer), else ``None``."""
-    if isinstance(value, opentracing.Tracer):
-        return value
-    inner = getattr(value, "_ot_views_tracer", None)
-    if inner is not None:
-        return inner() if callable(inner) else None
-    return None
+def _positive_int(value: Any) -> str | None:
+    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        return None
+    return "must be a positive integer"
+
+
+def _kwargs(value: Any) -> str | None:
+    return None if isinstance(value, Mapping) else "must be a dict of keyword arguments"
+
+
+def _style(value: Any) -> str | None:
+    return None if value in OPERATION_NAME_STYLES else 'must be "view" or "route"'
+
+
+def _callable(value: Any) -> str | None:
+    if value is None or isinstance(value, str) or callable(value):
+        return None
+    return "must be a callable or the dotted path of one"
+
+
+def _tracer(value: Any) -> str | None:
+    # Imported here: ot_views.tracer reads this module's snapshot, so it imports conf first.
+    from .tracer import DjangoTracer
+
+    if value is None or isinstance(value, (opentracing.Tracer, DjangoTracer)):
+        return None
+    return "must be an opentracing.Tracer or an ot_views.DjangoTracer"
+
+
+# -- run-time values derived from a valid setting ----------------------------------------------
 
 
 def load_callable(value: Any) -> Callable[..., Any]:
@@ -108,42 +90,165 @@ def load_callable(value: Any) -> Callable[..., Any]:
     return obj  # type: ignore[no-any-return]
 
 
-def compile_paths(patterns: Sequence[str]) -> re.Pattern[str] | None:
+def _optional_callable(value: Any) -> Callable[..., Any] | None:
+    return None if value is None else load_callable(value)
+
+
+class PathPatterns:
+    """The ``OPENTRACING_EXCLUDED_PATHS`` entries, each compiled on its own.
+
+    Joined into one regex, entries that are valid alone can fail together (an inline flag such
+    as ``(?i)`` that is no longer at the start, a group name used twice) or change meaning
+    (numbered back-references); then every exclusion was lost. Each entry that compiles is
+    used; the others are listed in ``skipped`` (``manage.py check`` reports the same list).
+    """
+
+    __slots__ = ("patterns", "skipped")
+
+    def __init__(self, patterns: Sequence[str]) -> None:
+        compiled: list[re.Pattern[str]] = []
+        skipped: list[tuple[str, re.error]] = []
+        for pattern in patterns:
+            try:
+                compiled.append(re.compile(pattern))
+            except re.error as exc:
+                skipped.append((pattern, exc))
+        self.patterns = tuple(compiled)
+        self.skipped = tuple(skipped)
+
+    def search(self, path: str) -> bool:
+        """Whether any entry matches somewhere in ``path`` (``re.search`` semantics)."""
+        return any(pattern.search(path) is not None for pattern in self.patterns)
+
+
+def compile_paths(patterns: Sequence[str]) -> PathPatterns | None:
     if not patterns:
         return None
-    return re.compile("|".join(f"(?:{p})" for p in patterns))
+    return PathPatterns(patterns)
+
+
+def _excluded_paths(patterns: Sequence[str]) -> PathPatterns | None:
+    """The run-time value: the entries that compile; each one that does not is reported."""
+    compiled = compile_paths(patterns)
+    for _pattern, error in compiled.skipped if compiled is not None else ():
+        faults.report("excluded paths", error)
+    return compiled
 
 
 def compile_keys(patterns: Sequence[str]) -> KeyPolicy:
     return KeyPolicy(patterns)
 
 
+def _same(value: Any) -> Any:
+    return value
+
+
 @dataclass(frozen=True)
+class Setting:
+    """One ``OPENTRACING_*`` setting: everything the package knows about it, in one place."""
+
+    name: str
+    default: Any
+    #: Why a value has the wrong shape (for the run-time fallback and the system checks).
+    problem: Callable[[Any], str | None]
+    #: The run-time value the snapshot holds; may raise on a value of the right shape (a
+    #: dotted path that does not import, a regex that does not compile): the fault is reported
+    #: and the default's value is used.
+    convert: Callable[[Any], Any] = _same
+    #: The attribute name on ``conf`` (upper case) and on the snapshot (lower case); by default
+    #: the setting's name without the prefix.
+    attr: str = ""
+
+    @property
+    def conf_attr(self) -> str:
+        return self.attr or self.name[len(PREFIX) :]
+
+    @property
+    def field(self) -> str:
+        return self.conf_attr.lower()
+
+
+#: The settings. Checks, the snapshot and ``conf``'s attributes all walk this table.
+SETTINGS: tuple[Setting, ...] = (
+    # The tracer: resolved by ot_views.tracer from these raw values.
+    Setting("OPENTRACING_TRACER", None, _tracer),
+    Setting("OPENTRACING_TRACING", None, _tracer),
+    Setting("OPENTRACING_TRACER_CALLABLE", None, _callable),
+    Setting("OPENTRACING_TRACER_PARAMETERS", {}, _kwargs),
+    Setting("OPENTRACING_SET_GLOBAL_TRACER", False, _bool),
+    # The request spans.
+    Setting("OPENTRACING_TRACE_ALL", True, _bool),
+    Setting("OPENTRACING_TRACED_ATTRIBUTES", [], _str_list, tuple),
+    # Traced attributes read even when that loads or parses (see ot_views.reading).
+    Setting("OPENTRACING_LOAD_LAZY_ATTRIBUTES", [], _str_list, tuple),
+    Setting("OPENTRACING_EXCLUDED_PATHS", [], _str_list, _excluded_paths),
+    Setting("OPENTRACING_OPERATION_NAME", "view", _style, "route".__eq__, "ROUTE_NAMES"),
+    Setting("OPENTRACING_REDACTED_KEYS", list(DEFAULT_REDACTED_KEYS), _str_list, compile_keys),
+    Setting("OPENTRACING_START_SPAN_CB", None, _callable, _optional_callable),
+    # The SQL child spans.
+    Setting("OPENTRACING_TRACE_DB", False, _bool),
+    Setting("OPENTRACING_TRACE_DB_STATEMENT", True, _bool),
+    # The trace viewer app (ot_views.viewer).
+    Setting("OPENTRACING_VIEWER_MAX_TRACES", 100, _positive_int),
+    Setting("OPENTRACING_VIEWER_MAX_SPANS", 200, _positive_int),
+    Setting("OPENTRACING_VIEWER_ACCESS", None, _callable),
+    Setting("OPENTRACING_VIEWER_PEERS", [], _str_list),
+)
+
+_BY_NAME: dict[str, Setting] = {s.name: s for s in SETTINGS}
+
+#: name -> default, for code that only needs the defaults.
+DEFAULTS: dict[str, Any] = {s.name: s.default for s in SETTINGS}
+
+
+def type_error(name: str, value: Any) -> str | None:
+    """Why ``value`` is not acceptable for setting ``name``, or ``None`` when it is.
+
+    Only the shape is checked here; importing callables and compiling regexes is the row's
+    ``convert``, so that the run-time snapshot and the system checks agree.
+    """
+    setting = _BY_NAME.get(name)
+    return None if setting is None else setting.problem(value)
+
+
 class Snapshot:
+    """Every setting's run-time value at one moment; one attribute per row of ``SETTINGS``.
+
+    ``raw`` holds the values as set (or defaulted), ``explicit`` the names the project set.
+    """
+
+    __slots__ = ("explicit", "raw", *(s.field for s in SETTINGS))
+
     raw: dict[str, Any]
     explicit: frozenset[str]
-    tracer: opentracing.Tracer | None
-    tracer_callable: Callable[..., Any] | None
-    trace_all: bool
-    traced_attributes: tuple[str, ...]
-    excluded_paths: re.Pattern[str] | None
-    route_names: bool
-    redacted_keys: KeyPolicy
-    start_span_cb: Callable[[Any, Any], Any] | None
-    trace_db: bool
-    trace_db_statement: bool
+
+    if TYPE_CHECKING:  # the attributes are generated from SETTINGS
+
+        def __getattr__(self, name: str) -> Any: ...
+
+    def __init__(self, raw: dict[str, Any], explicit: frozenset[str], values: dict[str, Any]):
+        object.__setattr__(self, "raw", raw)
+        object.__setattr__(self, "explicit", explicit)
+        for field, value in values.items():
+            object.__setattr__(self, field, value)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("a settings snapshot is immutable")
 
 
 class Conf:
-    """Typed access to the ``OPENTRACING_*`` settings; one property per setting."""
+    """Typed access to the ``OPENTRACING_*`` settings: ``conf.TRACE_ALL``, ``conf.snapshot()``.
+
+    The upper-case attributes are generated from ``SETTINGS`` (one per row).
+    """
+
+    if TYPE_CHECKING:
+
+        def __getattr__(self, name: str) -> Any: ...
 
     def __init__(self) -> None:
         self._snapshot: Snapshot | None = None
         self._lock = threading.RLock()
-        self._built: opentracing.Tracer | None = None
-        self._built_from: Any = None
-
-    # -- life cycle ---------------------------------------------------------------------------
 
     def reset(self) -> None:
         with self._lock:
@@ -159,19 +264,53 @@ class Conf:
             with self._lock:
                 snap = self._snapshot
                 if snap is None:
-                    snap = self._snapshot = self._read()
+                    snap = self._snapshot = _read()
         return snap
 
-    def _read(self) -> Snapshot:
-        raw: dict[str, Any] = {}
-        explicit = set()
-        for name, default in DEFAULTS.items():
-            value = getattr(settings, name, _MISSING)
-            if value is _MISSING:
-                raw[name] = default
-                continue
+    def is_explicit(self, name: str) -> bool:
+        """Whether the project set ``name`` itself (rather than relying on the default)."""
+        return name in self._snap().explicit
+
+    @property
+    def tracer(self) -> opentracing.Tracer:
+        """The tracer requests are traced with: ``ot_views.get_tracer()``, kept under this name
+        for code written against earlier versions. The tracer is resolved in ``ot_views.tracer``.
+        """
+        from .tracer import get_tracer
+
+        return get_tracer()
+
+
+def _attribute(field: str) -> property:
+    get = attrgetter(field)
+
+    def read(self: Conf) -> Any:
+        # Read per request: the snapshot's fast path inlined, as a hand-written property would.
+        return get(self._snapshot or self._snap())
+
+    return property(read)
+
+
+for _setting in SETTINGS:
+    setattr(Conf, _setting.conf_attr, _attribute(_setting.field))
+del _setting
+
+
+_MISSING = object()
+
+
+def _read() -> Snapshot:
+    raw: dict[str, Any] = {}
+    explicit = set()
+    values: dict[str, Any] = {}
+    for setting in SETTINGS:
+        name, default = setting.name, setting.default
+        value = getattr(settings, name, _MISSING)
+        if value is _MISSING:
+            value = default
+        else:
             explicit.add(name)
-            problem = type_error(name, value)
+            problem = setting.problem(value)
             if problem is not None:
                 faults.logger.error(
                     "Setting %s %s (got %r); using the default %r. "
@@ -182,132 +321,14 @@ class Conf:
                     default,
                 )
                 value = default
-            raw[name] = value
-
-        tracer_value = raw["OPENTRACING_TRACER"] or raw["OPENTRACING_TRACING"]
-        tracer = unwrap_tracer(tracer_value) if tracer_value is not None else None
-        factory = None
-        if tracer is None and raw["OPENTRACING_TRACER_CALLABLE"] is not None:
-            try:
-                factory = load_callable(raw["OPENTRACING_TRACER_CALLABLE"])
-            except Exception as exc:
-                faults.report("tracer callable import", exc)
-        cb = None
-        if raw["OPENTRACING_START_SPAN_CB"] is not None:
-            try:
-                cb = load_callable(raw["OPENTRACING_START_SPAN_CB"])
-            except Exception as exc:
-                faults.report("start span callback import", exc)
+        raw[name] = value
         try:
-            excluded = compile_paths(raw["OPENTRACING_EXCLUDED_PATHS"])
-        except re.error as exc:
-            faults.report("excluded paths", exc)
-            excluded = None
-        if tracer is not None and raw["OPENTRACING_SET_GLOBAL_TRACER"]:
-            opentracing.set_global_tracer(tracer)
-        return Snapshot(
-            raw=raw,
-            explicit=frozenset(explicit),
-            tracer=tracer,
-            tracer_callable=factory,
-            trace_all=raw["OPENTRACING_TRACE_ALL"],
-            traced_attributes=tuple(raw["OPENTRACING_TRACED_ATTRIBUTES"]),
-            excluded_paths=excluded,
-            route_names=raw["OPENTRACING_OPERATION_NAME"] == "route",
-            redacted_keys=compile_keys(raw["OPENTRACING_REDACTED_KEYS"]),
-            start_span_cb=cb,
-            trace_db=raw["OPENTRACING_TRACE_DB"],
-            trace_db_statement=raw["OPENTRACING_TRACE_DB_STATEMENT"],
-        )
+            values[setting.field] = setting.convert(value)
+        except Exception as exc:
+            faults.report(name, exc)
+            values[setting.field] = setting.convert(default)
+    return Snapshot(raw, frozenset(explicit), values)
 
-    # -- tracer ------------------------------------------------------------------------------
-
-    @property
-    def tracer(self) -> opentracing.Tracer:
-        """The tracer requests are traced with, resolved in the documented order.
-
-        ``OPENTRACING_TRACER`` (or ``OPENTRACING_TRACING``), then the tracer built once by
-        ``OPENTRACING_TRACER_CALLABLE``, then ``opentracing.global_tracer()`` read at each call so
-        a tracer installed later is picked up.
-        """
-        return self.tracer_for(self._snap())
-
-    def tracer_for(self, snap: Snapshot) -> opentracing.Tracer:
-        if snap.tracer is not None:
-            return snap.tracer
-        if snap.tracer_callable is not None:
-            return self._build(snap)
-        return opentracing.global_tracer()
-
-    def _build(self, snap: Snapshot) -> opentracing.Tracer:
-        key = (snap.tracer_callable, repr(snap.raw["OPENTRACING_TRACER_PARAMETERS"]))
-        if self._built_from == key and self._built is not None:
-            return self._built
-        with self._lock:
-            if self._built_from != key or self._built is None:
-                built: opentracing.Tracer | None = None
-                try:
-                    assert snap.tracer_callable is not None
-                    result = snap.tracer_callable(**snap.raw["OPENTRACING_TRACER_PARAMETERS"])
-                    built = unwrap_tracer(result)
-                    if built is None:
-                        raise TypeError(
-                            f"OPENTRACING_TRACER_CALLABLE returned {result!r}, not a tracer"
-                        )
-                except Exception as exc:
-                    faults.report("tracer callable", exc)
-                    built = opentracing.global_tracer()
-                else:
-                    if snap.raw["OPENTRACING_SET_GLOBAL_TRACER"]:
-                        opentracing.set_global_tracer(built)
-                self._built, self._built_from = built, key
-            return self._built
-
-    # -- one property per setting -------------------------------------------------------------
-
-    @property
-    def TRACE_ALL(self) -> bool:
-        return self._snap().trace_all
-
-    @property
-    def TRACED_ATTRIBUTES(self) -> tuple[str, ...]:
-        return self._snap().traced_attributes
-
-    @property
-    def EXCLUDED_PATHS(self) -> re.Pattern[str] | None:
-        return self._snap().excluded_paths
-
-    @property
-    def ROUTE_NAMES(self) -> bool:
-        """``OPENTRACING_OPERATION_NAME == "route"``."""
-        return self._snap().route_names
-
-    @property
-    def REDACTED_KEYS(self) -> KeyPolicy:
-        return self._snap().redacted_keys
-
-    @property
-    def START_SPAN_CB(self) -> Callable[[Any, Any], Any] | None:
-        return self._snap().start_span_cb
-
-    @property
-    def SET_GLOBAL_TRACER(self) -> bool:
-        return bool(self._snap().raw["OPENTRACING_SET_GLOBAL_TRACER"])
-
-    @property
-    def TRACE_DB(self) -> bool:
-        return self._snap().trace_db
-
-    @property
-    def TRACE_DB_STATEMENT(self) -> bool:
-        return self._snap().trace_db_statement
-
-    def is_explicit(self, name: str) -> bool:
-        """Whether the project set ``name`` itself (rather than relying on the default)."""
-        return name in self._snap().explicit
-
-
-_MISSING = object()
 
 conf = Conf()
 

@@ -25,6 +25,7 @@ from django.db.backends.signals import connection_created
 from . import faults
 from . import span as request_span
 from .conf import conf
+from .tracer import get_tracer
 
 #: Statements longer than this are cut (the tag ends with an ellipsis).
 MAX_STATEMENT_LENGTH = 2048
@@ -34,7 +35,9 @@ MAX_MESSAGE_LENGTH = 512
 _NAME_SCAN = 2000
 #: How many parameter values are scrubbed from an error message at most (executemany batches).
 _SCRUB_LIMIT = 2000
-#: Names of recent statements: an ORM query has the same SQL text each time it runs.
+#: Names of recent statements: an ORM query has the same SQL text each time it runs. Keyed on
+#: the ``_NAME_SCAN`` prefix the name is made from, so the cache holds at most
+#: ``_NAMES_MAX * _NAME_SCAN`` characters of keys however long the statements (IN lists).
 _NAMES: dict[str, str] = {}
 _NAMES_MAX = 1024
 
@@ -120,7 +123,7 @@ def _parent(tracer: opentracing.Tracer) -> opentracing.Span | None:
 
 def _start(sql: Any, context: dict[str, Any]) -> opentracing.Span | None:
     try:
-        tracer = conf.tracer
+        tracer = get_tracer()
         parent = _parent(tracer)
         if parent is None:
             return None
@@ -156,11 +159,12 @@ def operation_name(statement: str | None) -> str:
     """``SELECT auth_user``: the SQL verb, and the table when the first one is easy to see."""
     if not statement:
         return "QUERY"
-    name = _NAMES.get(statement)
+    head = statement[:_NAME_SCAN]  # the statement itself when it is shorter: no copy
+    name = _NAMES.get(head)
     if name is None:
         if len(_NAMES) >= _NAMES_MAX:
             _NAMES.clear()  # bounded; a racing clear only costs a recomputation
-        name = _NAMES[statement] = _name(statement[:_NAME_SCAN])
+        name = _NAMES[head] = _name(head)
     return name
 
 

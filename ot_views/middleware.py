@@ -9,7 +9,9 @@ from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.http import HttpRequest, HttpResponseBase
 
 from . import naming, span
+from .checks import warn_if_not_installed
 from .conf import conf
+from .tracer import install_global_tracer
 
 
 class OpenTracingMiddleware:
@@ -26,6 +28,10 @@ class OpenTracingMiddleware:
         if get_response is None:
             raise ValueError("OpenTracingMiddleware needs get_response (Django passes it).")
         self.get_response = get_response
+        # Built once when the server loads MIDDLEWARE: the start-up moment a project without
+        # the app in INSTALLED_APPS still has (django-opentracing 1.x set the global tracer here).
+        warn_if_not_installed(middleware=True)
+        install_global_tracer()
         self.async_mode = iscoroutinefunction(get_response)
         if self.async_mode:
             markcoroutinefunction(self)

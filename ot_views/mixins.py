@@ -28,6 +28,43 @@ def check_declaration(cls: type, attributes: Any, operation_name: Any) -> None:
         )
 
 
+def _is_drf_view(cls: type) -> bool:
+    # ot_views never imports rest_framework: DRF's APIView is recognised by the two methods its
+    # dispatch is built around, which Django's View does not have.
+    return hasattr(cls, "initialize_request") and hasattr(cls, "finalize_response")
+
+
+def check_order(cls: type) -> None:
+    """Fail at class definition when the mixin cannot wrap the view's dispatch.
+
+    Placed after the view class (``class V(View, TracedViewMixin)``), the view's ``dispatch``
+    runs first and never reaches the mixin: no span and no error. On a DRF view, the core mixin
+    cannot see viewset actions or DRF's exception handling, so it would name spans wrongly.
+    """
+    if not issubclass(cls, View):
+        return  # a mixin combining mixins: checked when it meets its view
+    drf = _is_drf_view(cls)
+    mixin = "TracedAPIViewMixin" if drf else "TracedViewMixin"
+    mro = cls.__mro__
+    if mro.index(TracedViewMixin) > mro.index(View):
+        mixins = [b.__name__ for b in cls.__bases__ if not issubclass(b, View)]
+        views = [b.__name__ for b in cls.__bases__ if issubclass(b, View)]
+        raise ImproperlyConfigured(
+            f"{cls.__qualname__} lists {mixin} after the view class, so the view's dispatch "
+            f"never reaches it and no request is traced. Put the mixin first: "
+            f"class {cls.__name__}({', '.join(mixins + views)})."
+        )
+    if drf and not getattr(cls, "_ot_views_drf", False):
+        views = [b.__name__ for b in cls.__bases__ if b is not TracedViewMixin]
+        raise ImproperlyConfigured(
+            f"{cls.__qualname__} is a Django REST framework view traced with "
+            "ot_views.TracedViewMixin, which cannot see viewset actions or DRF's exception "
+            "handling and would name its spans wrongly. Use the DRF mixin: "
+            f"from ot_views_drf import TracedAPIViewMixin; "
+            f"class {cls.__name__}(TracedAPIViewMixin, {', '.join(views)})."
+        )
+
+
 class TracedViewMixin:
     """Trace each request to this view as a server span (one per request, see DESIGN 4).
 
@@ -45,10 +82,13 @@ class TracedViewMixin:
     # Django's View.view_is_async inspects every handler each time it is read.
     _ot_views_path: str = ""
     _ot_views_async: bool = False
+    #: Set by ``ot_views_drf.TracedAPIViewMixin``, the mixin that understands DRF views.
+    _ot_views_drf: bool = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         check_declaration(cls, cls.traced_attributes, cls.operation_name)
+        check_order(cls)
         cls._ot_views_path = naming.dotted_path(cls)
         try:
             cls._ot_views_async = bool(getattr(cls, "view_is_async", False))

@@ -20,18 +20,164 @@ def dotted_path(obj: Any) -> str:
     return f"{module}.{name}" if module else str(name)
 
 
+#: The methods a span name or the ``http.method`` tag carries as they are: the ones HTTP
+#: registers for general use (RFC 9110, plus PATCH). Any other method would let a client mint
+#: a new operation name per request.
+KNOWN_METHODS = frozenset(
+    ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT")
+)
+#: What stands for any other method, as in OpenTelemetry's HTTP conventions.
+OTHER_METHOD = "_OTHER"
+#: ``http.request.method_original`` (an unknown method as the client sent it) is cut to this.
+MAX_METHOD_LENGTH = 32
+
+
+def known_method(method: Any) -> str:
+    """``method`` when it is one of ``KNOWN_METHODS``, else ``"_OTHER"``."""
+    if isinstance(method, str) and method in KNOWN_METHODS:
+        return method
+    return OTHER_METHOD
+
+
+def original_method(method: Any) -> str | None:
+    """The client's method, cut to ``MAX_METHOD_LENGTH``, when ``known_method`` hid it."""
+    if not isinstance(method, str) or method in KNOWN_METHODS:
+        return None
+    return method[:MAX_METHOD_LENGTH]
+
+
+def name_method(request: HttpRequest, view_class: Any = None) -> str:
+    """The method as a span name shows it: a known one, one the view itself declares in
+    ``http_method_names`` (the view bounds that set), or ``"_OTHER"``."""
+    method = request.method
+    if not isinstance(method, str) or len(method) > MAX_METHOD_LENGTH:
+        return OTHER_METHOD
+    if method in KNOWN_METHODS:
+        return method
+    if view_class is None:
+        func = getattr(getattr(request, "resolver_match", None), "func", None)
+        view_class = getattr(func, "view_class", None) or getattr(func, "cls", None)
+    declared = getattr(view_class, "http_method_names", None)
+    try:
+        if declared and method.lower() in declared:
+            return method
+    except Exception:
+        pass
+    return OTHER_METHOD
+
+
 def unresolved(request: HttpRequest) -> str:
     """The name of a request that reached no view (a 404 under the middleware)."""
-    return f"HTTP {request.method}"
+    return f"HTTP {name_method(request)}"
 
 
 def route(request: HttpRequest) -> str | None:
     """``"GET books/<int:pk>/"`` once the URL is resolved, else ``None``."""
     match = getattr(request, "resolver_match", None)
     pattern = getattr(match, "route", None) if match is not None else None
-    if not pattern:
+    readable = readable_route(str(pattern)) if pattern else ""
+    if not readable:
         return None
-    return f"{request.method} {pattern}"
+    return f"{name_method(request)} {readable}"
+
+
+# Characters that only appear in a route written as a regular expression (re_path(), DRF's
+# routers); path() routes have none of them and are returned unchanged.
+_REGEX_MARKS = frozenset("^$()[]\\?*+{}|")
+_ROUTES: dict[str, str] = {}
+_MAX_ROUTES = 1024
+
+
+def readable_route(pattern: str) -> str:
+    """The URLconf route in path() syntax: ``api/books/(?P<pk>[^/.]+)/$`` -> ``api/books/<pk>/``.
+
+    Regex routes (``re_path()``, DRF routers) read as the template they match: named groups
+    become ``<name>``, other groups ``<arg>``, anchors, escapes and optional marks go. The
+    pattern is the URLconf's, never the client's; it is still converted in one linear pass,
+    once per route (a bounded cache).
+    """
+    readable = _ROUTES.get(pattern)
+    if readable is None:
+        readable = pattern if _REGEX_MARKS.isdisjoint(pattern) else _from_regex(pattern)
+        if len(_ROUTES) < _MAX_ROUTES:
+            _ROUTES[pattern] = readable
+    return readable
+
+
+def _from_regex(pattern: str) -> str:
+    out: list[str] = []
+    i, n = 0, len(pattern)
+    while i < n:
+        c = pattern[i]
+        if c == "\\" and i + 1 < n:
+            nxt = pattern[i + 1]
+            if nxt in "AZbB":  # anchors
+                i += 2
+                continue
+            out.append(nxt)
+            i += 2
+        elif c == "(":
+            end = _group_end(pattern, i)
+            head = pattern[i + 1 : i + 4]
+            if head.startswith("?P<"):
+                close = pattern.find(">", i + 4, end)
+                out.append(f"<{pattern[i + 4 : close]}>" if close != -1 else "<arg>")
+            elif not head.startswith(("?=", "?!", "?<=", "?<!")):
+                out.append("<arg>")
+            i = end + 1
+            if i < n and pattern[i] in "?*+":
+                i += 1
+        elif c == "[":
+            # A bare character class: one character of a set, kept as written.
+            end = _class_end(pattern, i)
+            out.append(pattern[i : end + 1])
+            i = end + 1
+        elif c in "^$":
+            i += 1
+        elif c in "?*+" and out:
+            i += 1  # "/?" (DRF's optional slash) reads as "/"
+        else:
+            out.append(c)
+            i += 1
+    return "".join(out)
+
+
+def _class_end(pattern: str, start: int) -> int:
+    """The index of the ``]`` closing the class opened at ``start`` (or the last index)."""
+    i, n = start + 1, len(pattern)
+    if i < n and pattern[i] == "^":
+        i += 1
+    if i < n and pattern[i] == "]":  # a leading "]" is literal
+        i += 1
+    while i < n:
+        if pattern[i] == "\\":
+            i += 2
+            continue
+        if pattern[i] == "]":
+            return i
+        i += 1
+    return n - 1
+
+
+def _group_end(pattern: str, start: int) -> int:
+    """The index of the ``)`` closing the group opened at ``start`` (or the last index)."""
+    depth, i, n = 0, start, len(pattern)
+    while i < n:
+        c = pattern[i]
+        if c == "\\":
+            i += 2
+            continue
+        if c == "[":
+            i = _class_end(pattern, i) + 1
+            continue
+        if c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+            if depth == 0:
+                return i
+        i += 1
+    return n - 1
 
 
 def handler_name(view_class: Any, method: str | None, actions: Any = None) -> str:

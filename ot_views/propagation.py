@@ -16,7 +16,7 @@ import opentracing
 from opentracing import Format
 
 from . import faults
-from .conf import conf
+from .tracer import get_tracer
 
 #: Header values longer than this are not handed to the tracer: no trace context needs them,
 #: and a tracer would happily parse a 100 KB hex "trace id" into a giant integer.
@@ -24,16 +24,19 @@ MAX_HEADER_LENGTH = 4096
 
 
 # META key -> header name ("HTTP_X_B3_TRACEID" -> "x-b3-traceid"). Header names repeat from
-# request to request, so each is translated once; bounded so hostile clients cannot grow it.
+# request to request, so each is translated once; bounded in count and in key length so hostile
+# clients cannot grow it (1,024 names of 8 KB would otherwise hold 16 MB).
 _NAMES: dict[str, str] = {}
 _MAX_NAMES = 1024
+#: Longer header names are translated on each request instead of cached.
+MAX_CACHED_NAME_LENGTH = 64
 
 
 def _header_name(key: str) -> str:
     name = _NAMES.get(key)
     if name is None:
         name = key[5:].replace("_", "-").lower()
-        if len(_NAMES) < _MAX_NAMES:
+        if len(_NAMES) < _MAX_NAMES and len(key) <= MAX_CACHED_NAME_LENGTH:
             _NAMES[key] = name
     return name
 
@@ -137,7 +140,7 @@ def inject_headers(
     out: MutableMapping[str, str] = {} if headers is None else headers
     try:
         if tracer is None:
-            tracer = span.tracer if span is not None else conf.tracer
+            tracer = span.tracer if span is not None else get_tracer()
         if span is None:
             scope = tracer.scope_manager.active
             span = scope.span if scope is not None else None

@@ -28,6 +28,18 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 from urllib.parse import quote, quote_plus, unquote_plus
 
+__all__ = [
+    "DEFAULT_REDACTED_KEYS",
+    "REDACTED",
+    "KeyPolicy",
+    "Secrets",
+    "collect_secrets",
+    "exception_message",
+    "redact_query",
+    "redact_text",
+    "redact_userinfo",
+]
+
 REDACTED = "[REDACTED]"
 
 #: The default sensitive words. Sentry's SDK default denylist, the words Django's

@@ -11,9 +11,10 @@ the request goes on as if untraced. Nothing here knows about class-based views o
 
 from __future__ import annotations
 
+import asyncio
 import re
 import traceback
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable, Iterator
 from contextvars import ContextVar, Token
 from types import TracebackType
 from typing import Any
@@ -23,10 +24,11 @@ from django.core.exceptions import BadRequest, PermissionDenied, SuspiciousOpera
 from django.http import Http404, HttpRequest
 from django.utils.encoding import escape_uri_path
 
-from . import attributes, faults, redaction
+from . import attributes, faults, naming, redaction
 from .attributes import Redactor
 from .conf import conf
 from .propagation import extract
+from .tracer import tracer_for
 
 # What escape_uri_path() leaves unchanged: most paths, which then skip it.
 # (quote()'s always-safe characters plus escape_uri_path's safe="/:@&+$,-_.!~*'()").
@@ -140,8 +142,9 @@ class Handle:
             if not rs.described:
                 match = getattr(self.request, "resolver_match", None)
                 pattern = getattr(match, "route", None) if match is not None else None
-                if pattern:
-                    rs.span.set_tag("http.route", str(pattern))
+                route = naming.readable_route(str(pattern)) if pattern else ""
+                if route:
+                    rs.span.set_tag("http.route", route)
                 if match is not None and getattr(match, "kwargs", None):
                     _retag_url(rs.span, self.request, match)
                 if view_path:
@@ -163,13 +166,22 @@ class Handle:
         try:
             span = self.rs.span
             for key, value in tags:
+                if value == "":  # an anonymous user's username: no tag rather than an empty one
+                    continue
                 span.set_tag(key, value)
         except Exception as exc:
             faults.report("tag", exc)
 
     def fail(self, exc: BaseException, target: Any = None, names: Iterable[str] = ()) -> None:
-        """The view raised ``exc``: log it, read attributes, and finish if we own the span."""
-        record_exception(self.request, exc, target=target)
+        """The view raised ``exc``: log it, read attributes, and finish if we own the span.
+
+        A ``CancelledError`` is the server giving up on the request (the ASGI client went away,
+        a shutdown): recorded as a cancellation, not as a server error.
+        """
+        if isinstance(exc, asyncio.CancelledError):
+            record_cancel(self.rs, exc)
+        else:
+            record_exception(self.request, exc, target=target)
         self.trace_attributes(self.request if target is None else target, names)
         if self.owner:
             self._close(None, target)
@@ -187,8 +199,12 @@ class Handle:
             record_response(rs, response)
         elif rs.exc is not None:
             # The view raised: Django answers a 4xx exception (Http404, PermissionDenied, an
-            # exception with a ``status_code``) with that status, so the span says so too.
+            # exception with a ``status_code``) with that status, and any other error with a
+            # 500, so the span says so too. (A BaseException such as a cancelled task is not
+            # answered at all: no status.)
             status = status_for(rs.exc)
+            if status is None and isinstance(rs.exc, Exception):
+                status = 500
             if status is not None:
                 try:
                     rs.span.set_tag("http.status_code", status)
@@ -198,8 +214,11 @@ class Handle:
         closers = getattr(response, "_resource_closers", None)
         if getattr(response, "streaming", False) and closers is not None:
             # Streaming and file responses: the body is produced after we return. The server
-            # calls response.close() when it is sent, and that is when the span ends.
+            # calls response.close() when it is sent, and that is when the span ends; an
+            # exception out of the body is logged on the span first.
+            guard_body(response, self.request)
             closers.append(rs.finish)
+            finish_with_request(rs, self.request)
         else:
             rs.finish()
 
@@ -233,23 +252,27 @@ def begin(
     if excluded is not None and excluded.search(request.path_info):
         return None
     if tracer is None:
-        tracer = conf.tracer_for(snap)
+        tracer = tracer_for(snap)
     meta = request.META
     parent = extract(tracer, meta)
     tags: dict[str, Any] = {
         "span.kind": "server",
         "component": "django",
-        "http.method": request.method,
+        "http.method": naming.known_method(request.method),
         "http.url": _url(request, meta, snap.redacted_keys),
     }
+    original = naming.original_method(request.method)
+    if original is not None:
+        tags["http.request.method_original"] = original
     peer = meta.get("REMOTE_ADDR")
     if peer:
         tags["peer.ipv6" if ":" in peer else "peer.ipv4"] = peer
     if view_path is not None:
         match = getattr(request, "resolver_match", None)
         pattern = getattr(match, "route", None) if match is not None else None
-        if pattern:
-            tags["http.route"] = str(pattern)
+        route = naming.readable_route(str(pattern)) if pattern else ""
+        if route:
+            tags["http.route"] = route
         tags["django.view"] = view_path
     try:
         span = tracer.start_span(
@@ -366,6 +389,115 @@ def record_exception(
             rs.span.set_tag("error", True)
     except Exception as fault:
         faults.report("log", fault)
+
+
+def record_cancel(rs: RequestSpan, exc: BaseException) -> None:
+    """Mark the span cancelled (tag ``cancelled``, log event ``cancelled``), not failed.
+
+    The request did not fail on the server: its task was cancelled, mostly because the ASGI
+    client disconnected, so there is no ``error`` tag and no status.
+    """
+    if rs.exc is exc or rs.finished:
+        return
+    rs.exc = exc
+    try:
+        rs.span.set_tag("cancelled", True)
+        rs.span.log_kv({"event": "cancelled", "error.kind": type(exc).__name__})
+    except Exception as fault:
+        faults.report("log", fault)
+
+
+def _body_failed(request: HttpRequest, exc: BaseException) -> None:
+    """The streaming body raised ``exc`` after the status line went out: log it and finish.
+
+    The body is over, and not every server closes the response after a failed body (Django's
+    ASGI handler lets the exception out without calling ``close()``).
+    """
+    handle = current(request)
+    if handle is None:
+        return
+    if isinstance(exc, asyncio.CancelledError):
+        record_cancel(handle.rs, exc)
+    else:
+        record_exception(request, exc)
+        status = status_for(exc)
+        if status is not None and status < 500:
+            # The client has a 2xx and a cut body: a failure whatever the exception's class.
+            try:
+                handle.rs.span.set_tag("error", True)
+            except Exception as fault:
+                faults.report("tag", fault)
+    handle.rs.finish()
+
+
+def _guarded(body: Iterator[Any], request: HttpRequest) -> Iterator[Any]:
+    try:
+        yield from body  # chunks pass through untouched, at C speed
+    except Exception as exc:
+        _body_failed(request, exc)
+        raise
+
+
+async def _aguarded(body: AsyncIterator[Any], request: HttpRequest) -> AsyncIterator[Any]:
+    try:
+        async for chunk in body:
+            yield chunk
+    except (Exception, asyncio.CancelledError) as exc:
+        _body_failed(request, exc)
+        raise
+
+
+_GUARDS = (_guarded.__code__, _aguarded.__code__)
+
+
+def guard_body(response: Any, request: HttpRequest) -> None:
+    """Have an exception out of a streaming body logged on the request span.
+
+    The body's iterator is wrapped where Django keeps it (``_iterator``): going through the
+    ``streaming_content`` setter would turn a ``FileResponse`` back into a plain stream and
+    lose the server's file wrapper. Bytes, laziness and the sync/async kind are unchanged; a
+    body already guarded is left alone.
+    """
+    try:
+        body = response.__dict__.get("_iterator")
+        if body is None:
+            return
+        code = getattr(body, "gi_code", None) or getattr(body, "ag_code", None)
+        if code in _GUARDS:
+            return
+        if getattr(response, "is_async", False):
+            response._iterator = _aguarded(body, request)
+        else:
+            response._iterator = _guarded(body, request)
+    except Exception as exc:
+        faults.report("guard body", exc)
+
+
+def finish_with_request(rs: RequestSpan, request: HttpRequest) -> None:
+    """Finish the span when Django closes the request, if the response never closes it.
+
+    Every Django handler closes the *final* response when it is sent, and that closes the
+    request (``BaseHandler.get_response`` puts ``request.close`` among the response's closers)
+    right before ``request_finished`` is sent. A streaming response that a middleware replaced
+    (``ConditionalGetMiddleware``'s 304) is never closed itself, so the span's own closer would
+    never run: the request's ``close`` is the one hook that still knows which span is ours,
+    under WSGI and ASGI alike, without any registry.
+    """
+    try:
+        original = request.close
+        if getattr(original, "_ot_views_span", None) is rs:
+            return
+
+        def close() -> None:
+            try:
+                original()
+            finally:
+                rs.finish()
+
+        close._ot_views_span = rs  # type: ignore[attr-defined]
+        request.__dict__["close"] = close
+    except Exception as exc:
+        faults.report("finish with request", exc)
 
 
 def _exception_text(exc: BaseException) -> str:

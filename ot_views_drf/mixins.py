@@ -25,6 +25,8 @@ class TracedAPIViewMixin(TracedViewMixin):
     ``query_params``, ``user``...) after the handler, so tracing never changes DRF's answer.
     """
 
+    _ot_views_drf = True
+
     def get_operation_name(self, request: HttpRequest | Request) -> str:
         if self.operation_name:
             return self.operation_name

@@ -2,10 +2,11 @@
 
 Steps: migrate and seed the SQLite database, start two uvicorn processes of this project on free
 127.0.0.1 ports ("library" and the "inventory" service it calls), wait until both answer, drive
-the scenario below against "library", fetch both processes' span buffers (``/_spans/``), merge
-them by trace id and print one tree per request. Then the URLs are printed and the services
+the scenario below against "library", fetch the spans both processes' trace viewers recorded
+(``/traces/spans.json``, ``ot_views.viewer``), merge them by trace id and print one tree per
+request. Then the URLs are printed and the services
 keep running until Ctrl-C; ``DEMO_ONESHOT=1`` stops after the scenario (tests use that).
-With ``OTEL_EXPORTER_OTLP_ENDPOINT`` set, both services export their spans there instead (they
+With ``OTEL_EXPORTER_OTLP_ENDPOINT`` set, both services export their spans there as well (they
 flush on SIGTERM) and no trees are printed: the steps' statuses alone decide the exit status.
 
 Both processes are stopped whatever happens (``finally``, SIGTERM and SIGHUP included). The exit
@@ -27,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ot_views.viewer import group_traces
 from sample_api import tracing
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -163,10 +165,11 @@ def wait_ready(services: list[Service]) -> None:
                     f"see {service.log}:\n{tail(service.log)}"
                 )
             try:
-                status, _, _ = request("GET", f"{service.url}/_spans/")
+                # Not traced, not recorded: the readiness probe leaves no trace behind.
+                status, _, _ = request("GET", f"{service.url}/traces/spans.json")
             except OSError:
                 continue
-            if status == 200:
+            if status in (200, 404):  # 404: the viewer is closed (DEBUG off), the server is up
                 pending.remove(service)
         if pending and time.monotonic() > deadline:
             names = ", ".join(s.name for s in pending)
@@ -229,7 +232,8 @@ def drive(base: str, steps: list[Step]) -> None:
 
 
 def collect(services: list[Service], steps: list[Step]) -> dict[str, list[dict[str, Any]]]:
-    """Both buffers merged by trace id; waits (bounded) for spans that end after the response.
+    """Both viewers' spans merged by trace id; waits (bounded) for spans that end after the
+    response.
 
     A streaming response's span ends when the server closes it, a moment after the client has
     read the body, so the root spans of the scenario are polled for briefly.
@@ -239,9 +243,12 @@ def collect(services: list[Service], steps: list[Step]) -> dict[str, list[dict[s
     while True:
         spans: list[dict[str, Any]] = []
         for service in services:
-            _, _, raw = request("GET", f"{service.url}/_spans/")
+            status, _, raw = request("GET", f"{service.url}/traces/spans.json")
+            if status != 200:
+                print(f"  ({service.name}: /traces/ answered {status}; it needs DEBUG on)")
+                return {}
             spans.extend(json.loads(raw)["spans"])
-        traces = tracing.group_traces(spans)
+        traces = group_traces(spans)
         roots = {s["trace_id"] for s in spans if s["parent_id"] is None and s["trace_id"] in wanted}
         if roots >= wanted or time.monotonic() > deadline:
             return traces
@@ -292,7 +299,7 @@ def main() -> int:
         **env,
         "SAMPLE_SERVICE": "library",
         "SAMPLE_INVENTORY_URL": inventory.url,
-        "SAMPLE_PEER_SPANS_URLS": inventory.url,
+        "SAMPLE_PEER_URLS": inventory.url,
     }
     services = [library, inventory]
     ok = False
@@ -309,7 +316,7 @@ def main() -> int:
             ok = all(step.status == step.expect for step in steps)
             print(f"\n== traces: exported to {otlp_endpoint} (the last batch as the services stop)")
         else:
-            print("\n== traces (both services' spans, merged by trace id)")
+            print("\n== traces (both services' recorded spans, merged by trace id)")
             traces = collect(services, steps)
             ok = report(steps, traces)
             dump = var_dir / "demo-spans.json"
@@ -319,11 +326,11 @@ def main() -> int:
             print("== DEMO_ONESHOT=1: stopping the services")
             return 0 if ok else 1
         print("\n== running; try:")
-        print(f"  {library.url}/traces/             (the traces as waterfalls)")
+        print(f"  {library.url}/traces/             (both services' traces as waterfalls)")
         print(f"  {library.url}/api/books/          (DRF browsable API)")
         print(f"  {library.url}/api/books/1/availability/   (calls {inventory.url})")
         print(f"  {library.url}/stats/   {library.url}/export.csv   {library.url}/fees/?days=0")
-        print(f"  {library.url}/_spans/   {inventory.url}/_spans/   (span buffers, JSON)")
+        print(f"  {library.url}/traces/spans.json   {inventory.url}/traces/   (each one's spans)")
         print(f"  logs: {library.log} {inventory.log}")
         print("Ctrl-C stops both services.", flush=True)
         while all(s.process is not None and s.process.poll() is None for s in services):

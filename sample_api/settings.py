@@ -2,14 +2,14 @@
 
 SAMPLE_SERVICE         this process's service name (tags every span it records), "library"
 SAMPLE_INVENTORY_URL   base URL of the service BookViewSet.availability calls
-SAMPLE_PEER_SPANS_URLS base URLs of services whose spans /traces/ merges in (comma-separated)
+SAMPLE_PEER_URLS       base URLs of services whose spans /traces/ merges in (comma-separated)
 SAMPLE_DB              SQLite file, default sample_api/var/library.sqlite3
 SAMPLE_DEBUG           "0" turns DEBUG off
 SAMPLE_SECRET_KEY      the secret key; a fixed, insecure development key otherwise
 SAMPLE_TRACE_DB        "0" turns the SQL query spans (OPENTRACING_TRACE_DB) off
 OTEL_EXPORTER_OTLP_ENDPOINT
                        when set, spans go to that OTLP endpoint (Jaeger, Tempo, a collector)
-                       through ot_views.tracers.otel_tracer instead of the in-process buffer
+                       through ot_views.tracers.otel_tracer (/traces/ still shows them)
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ VAR_DIR = Path(os.environ.get("SAMPLE_VAR_DIR", BASE_DIR / "var"))
 
 SAMPLE_SERVICE = os.environ.get("SAMPLE_SERVICE", "library")
 SAMPLE_INVENTORY_URL = os.environ.get("SAMPLE_INVENTORY_URL", "http://127.0.0.1:8001")
-# Services whose /_spans/ the /traces/ pages merge with this process's own (comma-separated).
-SAMPLE_PEER_SPANS_URLS = [u for u in os.environ.get("SAMPLE_PEER_SPANS_URLS", "").split(",") if u]
+# Services whose traces /traces/ merges with this process's own (comma-separated base URLs).
+SAMPLE_PEER_URLS = [u for u in os.environ.get("SAMPLE_PEER_URLS", "").split(",") if u]
 
 # `manage.py check --deploy` warns, on purpose, about this development set-up: security.W009
 # (this key), W018 (DEBUG), and W004, W008, W016 (HSTS, HTTPS redirect, secure CSRF cookie: the
@@ -41,6 +41,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "ot_views",
+    # /traces/: this process's recent traces as waterfalls (answers only while DEBUG is on)
+    "ot_views.viewer",
     "sample_api.library",
 ]
 
@@ -92,8 +94,10 @@ REST_FRAMEWORK = {
 # -- tracing ---------------------------------------------------------------------------------
 
 OPENTRACING_TRACE_ALL = True
-# The span buffer endpoint and static files are not traced: reading traces makes no new ones.
-OPENTRACING_EXCLUDED_PATHS = [r"^/_spans/", r"^/traces/", r"^/static/"]
+# The trace viewer and static files are not traced: reading traces makes no new ones.
+OPENTRACING_EXCLUDED_PATHS = [r"^/traces/", r"^/static/"]
+# The other service's viewer: its spans join this one's, so a cross-service trace is drawn whole.
+OPENTRACING_VIEWER_PEERS = [f"{url.rstrip('/')}/traces/" for url in SAMPLE_PEER_URLS]
 OPENTRACING_SET_GLOBAL_TRACER = True
 # One child span per SQL query, so the demo shows each request's queries nested under it.
 OPENTRACING_TRACE_DB = os.environ.get("SAMPLE_TRACE_DB", "1") != "0"
@@ -107,8 +111,8 @@ if os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT"):
     OPENTRACING_TRACER_CALLABLE = "ot_views.tracers.otel_tracer"
     OPENTRACING_TRACER_PARAMETERS = {"service_name": SAMPLE_SERVICE}
 else:
-    OPENTRACING_TRACER_CALLABLE = "sample_api.tracing.buffer_tracer"
-    OPENTRACING_TRACER_PARAMETERS = {"service_name": SAMPLE_SERVICE, "maxlen": 2000}
+    OPENTRACING_TRACER_CALLABLE = "sample_api.tracing.sample_tracer"
+    OPENTRACING_TRACER_PARAMETERS = {"service_name": SAMPLE_SERVICE}
 
 LOGGING = {
     "version": 1,

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
-from sample_api.library import traces, views
+from sample_api.library import views
 
 router = DefaultRouter()
 router.register("books", views.BookViewSet)
@@ -16,8 +16,5 @@ urlpatterns = [
     path("stats/", views.StatsView.as_view(), name="stats"),
     path("fees/", views.loan_fee, name="loan-fee"),
     path("export.csv", views.export_csv, name="export"),
-    path("_spans/", views.spans, name="spans"),
-    path("traces/", traces.trace_list, name="trace-list"),
-    path("traces/<str:trace_id>.json", traces.trace_json, name="trace-json"),
-    path("traces/<str:trace_id>/", traces.trace_detail, name="trace-detail"),
+    path("traces/", include("ot_views.viewer.urls")),
 ]

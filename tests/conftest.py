@@ -24,11 +24,11 @@ def _missing(*modules: str) -> bool:
 # need real servers, OpenTelemetry or a browser run in the main env (make test / make e2e).
 collect_ignore: list[str] = []
 if _missing("rest_framework"):
-    collect_ignore += ["drf", "test_sample_api.py", "test_sample_demo.py", "e2e"]
+    collect_ignore += ["drf"]
 if _missing("opentelemetry.sdk", "opentelemetry.proto"):
     collect_ignore += ["test_otel.py"]
 if _missing("requests", "gunicorn", "uvicorn"):
-    collect_ignore += ["reliability", "test_sample_demo.py", "e2e"]
+    collect_ignore += ["reliability"]
 
 MIDDLEWARE_PATH = "ot_views.middleware.OpenTracingMiddleware"
 

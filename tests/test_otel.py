@@ -420,8 +420,8 @@ def test_failing_request_has_error_status_and_exception_event(two_services):
     assert back["kind"] == PbSpan.SPAN_KIND_SERVER
     assert back["status"] == PbStatus.STATUS_CODE_ERROR
     assert back["status_message"] == "ValueError: the back end failed"
-    # The view raised: the status is Django's to choose after the span ends, so none is set.
-    assert "http.status_code" not in back["attributes"]
+    # The view raised a real error: Django answers 500, and the span says so.
+    assert back["attributes"]["http.status_code"] == 500
     (name, event), *_ = back["events"]
     assert name == "exception"
     assert event["exception.type"] == "ValueError"

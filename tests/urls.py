@@ -33,6 +33,15 @@ urlpatterns = [
     path("afunc-plain/", views.afunc_plain),
     path("untraced-raise/<str:kind>/", views.untraced_raise),
     re_path(r"^health/?$", views.plain_func),
+    path("async-broken-stream/", views.AsyncBrokenStream.as_view()),
+    path("not-found-mid-stream/", views.NotFoundMidStream.as_view()),
+    path("tagged-stream/", views.TaggedStream.as_view()),
+    path("async-tagged-stream/", views.AsyncTaggedStream.as_view()),
+    path("async-hang/", views.AsyncHang.as_view()),
+    path("afunc-hang/", views.afunc_hang),
+    path("untraced-hang/", views.untraced_hang),
+    path("dav/", views.Dav.as_view()),
+    path("async-hang-stream/", views.AsyncHangStream.as_view()),
 ]
 
 if "tests.drf" in settings.INSTALLED_APPS:

@@ -44,6 +44,7 @@ class BookDetail(TracedViewMixin, View):
         return JsonResponse({"pk": pk})
 
     def post(self, request, pk):
+        request.POST  # noqa: B018  (a view that reads its form: tracing tags only what was read)
         return JsonResponse({"pk": pk, "posted": True})
 
 
@@ -217,5 +218,92 @@ class BrokenStream(TracedView):
         def body():
             yield b"start"
             raise OSError("disk went away")
+
+        return StreamingHttpResponse(body())
+
+
+class AsyncBrokenStream(TracedView):
+    async def get(self, request):
+        async def body():
+            yield b"start"
+            await asyncio.sleep(0)
+            raise OSError("socket went away")
+
+        return StreamingHttpResponse(body())
+
+
+class NotFoundMidStream(TracedView):
+    def get(self, request):
+        def body():
+            yield b"start"
+            raise Http404("row deleted while streaming")
+
+        return StreamingHttpResponse(body())
+
+
+class TaggedStream(TracedView):
+    """A streaming answer with an ETag, which ConditionalGetMiddleware may replace by a 304."""
+
+    def get(self, request):
+        response = StreamingHttpResponse(iter([b"big ", b"body"]))
+        response["ETag"] = '"v1"'
+        return response
+
+
+class AsyncTaggedStream(TracedView):
+    async def get(self, request):
+        async def body():
+            yield b"big body"
+
+        response = StreamingHttpResponse(body())
+        response["ETag"] = '"v1"'
+        return response
+
+
+#: Set by the views below once they are waiting, so a test knows when to cancel.
+WAITING: asyncio.Event | None = None
+
+
+async def _wait_forever() -> None:
+    if WAITING is not None:
+        WAITING.set()
+    await asyncio.Event().wait()
+
+
+class AsyncHang(TracedView):
+    async def get(self, request):
+        await _wait_forever()
+        return HttpResponse("never")
+
+
+@trace()
+async def afunc_hang(request):
+    await _wait_forever()
+    return HttpResponse("never")
+
+
+async def untraced_hang(request):
+    await _wait_forever()
+    return HttpResponse("never")
+
+
+class Dav(TracedView):
+    """A view that declares a method of its own (WebDAV)."""
+
+    http_method_names = [*View.http_method_names, "propfind"]
+
+    def get(self, request):
+        return HttpResponse("dav")
+
+    def propfind(self, request):
+        return HttpResponse("props", status=207)
+
+
+class AsyncHangStream(TracedView):
+    async def get(self, request):
+        async def body():
+            yield b"first"
+            await _wait_forever()
+            yield b"never"
 
         return StreamingHttpResponse(body())

@@ -25,7 +25,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from django.conf import settings
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, JsonResponse, StreamingHttpResponse
 from django.views import View
 from rest_framework import viewsets
 from rest_framework.decorators import action
@@ -154,19 +154,7 @@ def index(request: HttpRequest) -> JsonResponse:
                 "/stats/",
                 "/fees/?cents=500&days=7",
                 "/export.csv",
-                "/_spans/",
+                "/traces/",
             ],
         }
     )
-
-
-def spans(request: HttpRequest) -> HttpResponse:
-    """This process's buffered spans as JSON (excluded from tracing; the demo merges them)."""
-    tracer = get_tracer()
-    buffered = getattr(tracer, "spans", None)
-    data: dict[str, Any] = {"service": settings.SAMPLE_SERVICE, "spans": []}
-    if callable(buffered):
-        data["spans"] = buffered()
-    else:
-        data["note"] = "the configured tracer keeps no spans in process"
-    return JsonResponse(data)

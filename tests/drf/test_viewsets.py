@@ -25,7 +25,7 @@ def test_list_is_named_by_action(client, tracer, books):
     assert span.operation_name == "BookViewSet.list"
     assert span.tags["drf.action"] == "list"
     assert span.tags["django.view"] == "tests.drf.views.BookViewSet"
-    assert span.tags["http.route"] == "api/books/$"
+    assert span.tags["http.route"] == "api/books/"
     assert span.tags["http.status_code"] == 200
     assert span.tags["span.kind"] == "server"
     assert span.tags["component"] == "django"
@@ -179,7 +179,7 @@ def test_operation_name_override(client, tracer, settings):
 def test_route_style_names(client, tracer, books, settings):
     settings.OPENTRACING_OPERATION_NAME = "route"
     client.get(f"/api/books/{books[0].pk}/")
-    assert server_span(tracer).operation_name == "GET api/books/(?P<pk>[^/.]+)/$"
+    assert server_span(tracer).operation_name == "GET api/books/<pk>/"
 
 
 def test_authenticated_user_is_read_after_the_handler(client, tracer, django_user_model):

@@ -358,3 +358,57 @@ def test_hostile_raw_headers_on_real_servers(live_server_factory, kind):
     assert len(spans) == len(sent)  # every request traced, none lost
     for span in spans:
         assert_tags_valid(span["tags"])
+
+
+# -- caches keyed on client or statement data stay bounded in size ---------------------------------
+
+
+@pytest.fixture
+def empty_cache(monkeypatch):
+    """``setattr(module, name, {})`` for the test, so the cache is measured from empty."""
+
+    def empty(module: Any, name: str) -> dict[str, str]:
+        cache: dict[str, str] = {}
+        monkeypatch.setattr(module, name, cache)
+        return cache
+
+    return empty
+
+
+def test_sql_name_cache_is_bounded_in_size_with_huge_in_lists(empty_cache):
+    from ot_views import db
+
+    cache = empty_cache(db, "_NAMES")
+    placeholders = ", ".join(["%s"] * 12_000)  # an IN list of 12,000 ids: ~48,000 characters
+    for i in range(300):
+        statement = f'SELECT "shop_item"."id" FROM "shop_item" WHERE "id" IN ({placeholders}, {i})'
+        assert db.operation_name(statement) == "SELECT shop_item"
+    size = sum(len(key) for key in cache)
+    # Today's keys are the whole statements: 300 x ~60,000 characters, ~18 million.
+    assert size <= db._NAMES_MAX * db._NAME_SCAN, size
+    assert size <= 2 * db._NAME_SCAN  # they share one prefix: one key (two with a racing clear)
+
+
+def test_sql_name_cache_is_bounded_with_distinct_huge_statements(empty_cache):
+    from ot_views import db
+
+    cache = empty_cache(db, "_NAMES")
+    filler = "x" * 30_000
+    for i in range(db._NAMES_MAX + 200):
+        db.operation_name(f"SELECT {i} AS {filler} FROM t{i}")
+        assert sum(len(key) for key in cache) <= db._NAMES_MAX * db._NAME_SCAN
+
+
+def test_header_name_cache_is_bounded_in_size(empty_cache):
+    from ot_views import propagation
+
+    cache = empty_cache(propagation, "_NAMES")
+    for i in range(propagation._MAX_NAMES + 100):
+        meta = {f"HTTP_X_{i}_" + "A" * 8_000: "1", "HTTP_X_B3_TRACEID": "abc"}
+        carrier = propagation.MetaCarrier(meta)
+        assert carrier["x-b3-traceid"] == "abc"
+        assert carrier[f"x-{i}-" + "a" * 8_000] == "1"  # long names still translated
+    size = sum(len(key) for key in cache)
+    # Today: 1,024 names of 8 KB, ~8 million characters.
+    assert size <= propagation._MAX_NAMES * propagation.MAX_CACHED_NAME_LENGTH, size
+    assert "HTTP_X_B3_TRACEID" in cache  # the short names trace headers use are still cached

@@ -2,9 +2,12 @@
 
 Runs the demo as ``make demo`` does (two uvicorn processes on free 127.0.0.1 ports, the scripted
 scenario) and leaves it serving while Debian's Chromium, driven by its own chromedriver through
-Selenium, opens the trace list and two waterfalls. It checks what a reader relies on: one row per
-span from both services, nesting that shows, bars inside their parent's, the failing request in
-red, tags and logs one click away. Screenshots go to ``artifacts/e2e/``.
+Selenium, uses the pages of ``ot_views.viewer`` the sample installs. It checks what a reader
+relies on: the list with start times and exception types, its filters and the lookup by trace
+id; one row per span from both services, nesting that shows, bars inside their parent's,
+subtrees that fold and unfold, parent span ids, the services' processes, the failing request in
+red, tags and logs one click away, and tag values shown as text, never run as markup.
+Screenshots go to ``artifacts/e2e/``.
 
 ``make e2e`` installs the browser and Selenium and sets ``OT_VIEWS_E2E=1``, which turns a missing
 piece into a failure; any other run (``make test``) skips the module when one is missing.
@@ -13,6 +16,7 @@ piece into a failure; any other run (``make test``) skips the module when one is
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import re
 import signal
@@ -20,13 +24,14 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent.parent
+ROOT = Path(__file__).resolve().parent.parent.parent.parent
 ARTIFACTS = ROOT / "artifacts" / "e2e"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
@@ -68,10 +73,10 @@ from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.remote.webdriver import WebDriver  # noqa: E402
 from selenium.webdriver.remote.webelement import WebElement  # noqa: E402
 from selenium.webdriver.support import expected_conditions as ec  # noqa: E402
-from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
 
 from sample_api.demo import die_with_parent  # noqa: E402
-from tests.processes import read_until  # noqa: E402
+from sample_api.tests.processes import read_until  # noqa: E402
 
 pytestmark = pytest.mark.slow
 
@@ -198,7 +203,7 @@ def open_trace(driver: WebDriver, base: str, operation: str) -> None:
     """From the list, click the trace whose root is ``operation`` (as a reader would)."""
     driver.get(f"{base}/traces/")
     wait_for(driver, "#traces tr.trace")
-    driver.find_element(By.LINK_TEXT, operation).click()
+    driver.find_element(By.CSS_SELECTOR, "#traces").find_element(By.LINK_TEXT, operation).click()
     WebDriverWait(driver, WAIT).until(ec.title_contains(operation))
     wait_for(driver, "#waterfall .span-row")
 
@@ -240,11 +245,15 @@ def test_trace_list_shows_the_scenario_with_the_error_marked(browser, demo):
     errors = [op for op, row in by_operation.items() if "error" in row.get_attribute("class")]
     assert errors == ["loan_fee"]  # the 500; the 404 is no error
     mark = by_operation["loan_fee"].find_element(By.CSS_SELECTOR, ".error-mark")
-    assert mark.is_displayed() and mark.text == "error"
+    assert mark.is_displayed() and mark.text == "ZeroDivisionError"  # the type, without a click
+    # When each trace started (UTC, to the millisecond), newest first.
+    started = [row.find_element(By.CSS_SELECTOR, "td:nth-child(1)").text for row in trace_rows]
+    assert all(re.fullmatch(r"\d\d:\d\d:\d\d\.\d{3}", t) for t in started), started
+    assert started == sorted(started, reverse=True)
     assert not by_operation["BookViewSet.list"].find_elements(By.CSS_SELECTOR, ".error-mark")
     # The two retrieve traces (a 200 and the 404) are told apart by their request and status.
     statuses = sorted(
-        row.find_element(By.CSS_SELECTOR, "td:nth-child(3)").text
+        row.find_element(By.CSS_SELECTOR, "td:nth-child(4)").text
         for row in trace_rows
         if row.find_element(By.CSS_SELECTOR, "td a").text == "BookViewSet.retrieve"
     )
@@ -362,3 +371,142 @@ def test_query_span_nests_under_the_views_own_span_and_its_statement_wraps(brows
         "return document.documentElement.scrollWidth <= document.documentElement.clientWidth"
     )
     screenshot(browser, "waterfall-query.png")
+
+
+def listed_operations(driver: WebDriver) -> list[str]:
+    rows = driver.find_elements(By.CSS_SELECTOR, "#traces tr.trace")
+    return sorted(row.find_element(By.CSS_SELECTOR, "td a").text for row in rows)
+
+
+def apply_filters(driver: WebDriver, base: str, **choices: str) -> None:
+    """Fill the filter form as a reader would and submit it (a plain GET form, no script)."""
+    driver.get(f"{base}/traces/")
+    form = wait_for(driver, "form#filters")[0]
+    for name, value in choices.items():
+        field = form.find_element(By.NAME, name)
+        if field.tag_name == "select":
+            Select(field).select_by_value(value)
+        else:
+            field.clear()
+            field.send_keys(value)
+    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    WebDriverWait(driver, WAIT).until(lambda d: "?" in d.current_url)
+    wait_for(driver, "#traces tbody tr")
+
+
+def test_filters_by_error_service_operation_and_duration(browser, demo):
+    base = demo["library"]
+    apply_filters(browser, base, error="1")
+    assert listed_operations(browser) == ["loan_fee"]
+    assert "error=1" in browser.current_url
+    screenshot(browser, "trace-list-errors.png")
+    apply_filters(browser, base, service="inventory")
+    assert listed_operations(browser) == ["BookViewSet.availability"]  # the trace that crossed
+    # An operation anywhere in a trace finds the trace: the callee's view.
+    apply_filters(browser, base, operation="StockView.get")
+    assert listed_operations(browser) == ["BookViewSet.availability"]
+    apply_filters(browser, base, error="0", min_duration="0")
+    assert len(listed_operations(browser)) == 7 and "loan_fee" not in listed_operations(browser)
+    apply_filters(browser, base, min_duration="3600000")  # an hour: nothing is that slow
+    assert listed_operations(browser) == []
+    assert "No trace matches these filters." in browser.find_element(By.ID, "traces").text
+    browser.find_element(By.LINK_TEXT, "clear").click()
+    WebDriverWait(browser, WAIT).until(lambda d: "?" not in d.current_url)
+    assert len(listed_operations(browser)) == 8
+
+
+def test_find_a_trace_by_its_id(browser, demo):
+    base = demo["library"]
+    browser.get(f"{base}/traces/")
+    row = next(
+        r
+        for r in wait_for(browser, "#traces tr.trace")
+        if r.find_element(By.CSS_SELECTOR, "td a").text == "StatsView.get"
+    )
+    trace_id = row.get_attribute("data-trace-id")
+    box = browser.find_element(By.CSS_SELECTOR, "form#find input[name=trace_id]")
+    box.send_keys(trace_id.upper())  # as pasted from a log line, in capitals
+    box.submit()
+    WebDriverWait(browser, WAIT).until(ec.title_contains("StatsView.get"))
+    assert browser.current_url == f"{base}/traces/{trace_id}/"
+    assert trace_id in browser.find_element(By.TAG_NAME, "body").text
+    browser.get(f"{base}/traces/")
+    box = wait_for(browser, "form#find input[name=trace_id]")[0]
+    box.send_keys("0123456789abcdef")
+    box.submit()
+    WebDriverWait(browser, WAIT).until(lambda d: "trace_id=" in d.current_url)
+    assert (
+        "No trace '0123456789abcdef' in the buffer"
+        in browser.find_element(By.TAG_NAME, "body").text
+    )
+
+
+def test_subtrees_fold_and_unfold_and_rows_show_their_parent(browser, demo):
+    open_trace(browser, demo["library"], "BookViewSet.availability")
+    found = rows(browser)
+    assert [(r["depth"], r["op"].text) for r in found] == [(d, op) for d, op, _ in CROSS_SERVICE]
+    # The client call's subtree: the callee's server span, its own span and its query.
+    call = found[2]
+    toggle = browser.find_element(
+        By.CSS_SELECTOR, f'div.node[data-span-id="{call["span_id"]}"] > details.subtree > summary'
+    )
+    assert toggle.is_displayed()
+    toggle.click()
+    WebDriverWait(browser, WAIT).until(lambda d: not found[3]["element"].is_displayed())
+    assert [r["element"].is_displayed() for r in found] == [True, True, True, False, False, False]
+    screenshot(browser, "waterfall-folded.png")
+    toggle.click()
+    WebDriverWait(browser, WAIT).until(lambda d: found[5]["element"].is_displayed())
+    assert all(r["element"].is_displayed() for r in found)
+    # Folding the root hides every other row; its own row stays.
+    root_toggle = browser.find_element(
+        By.CSS_SELECTOR,
+        f'div.node[data-span-id="{found[0]["span_id"]}"] > details.subtree > summary',
+    )
+    root_toggle.click()
+    WebDriverWait(browser, WAIT).until(lambda d: not found[1]["element"].is_displayed())
+    assert [r["element"].is_displayed() for r in found] == [True] + [False] * 5
+    root_toggle.click()
+    WebDriverWait(browser, WAIT).until(lambda d: found[1]["element"].is_displayed())
+    # A row's details name its parent span; the root has none.
+    found[3]["op"].click()
+    parent = found[3]["element"].find_element(By.CSS_SELECTOR, ".parent-id")
+    WebDriverWait(browser, WAIT).until(lambda d: parent.is_displayed())
+    assert parent.text == found[2]["span_id"]
+    found[0]["op"].click()
+    root_parent = found[0]["element"].find_element(By.CSS_SELECTOR, ".parent-id")
+    WebDriverWait(browser, WAIT).until(lambda d: root_parent.is_displayed())
+    assert root_parent.text == "none (root)"
+    # Each service's process: service name, host, pid, runtime.
+    processes = browser.find_element(By.ID, "processes")
+    processes.find_element(By.TAG_NAME, "summary").click()
+    tables = processes.find_elements(By.CSS_SELECTOR, "table.process")
+    WebDriverWait(browser, WAIT).until(lambda d: tables[0].is_displayed())
+    by_service = {t.get_attribute("data-service"): t.text for t in tables}
+    assert set(by_service) == {"library", "inventory"}
+    for name, text in by_service.items():
+        assert f"service.name {name}" in text and "process.pid" in text
+    screenshot(browser, "waterfall-details.png")
+
+
+def test_tag_values_are_shown_as_text_never_run(browser, demo):
+    """A request whose User-Agent (a traced attribute of BookViewSet) is markup."""
+    payload = "<script>window.__ot_views_xss = 1</script><b>bold</b>"
+    request = urllib.request.Request(
+        f"{demo['library']}/api/books/",
+        headers={"User-Agent": payload, "Accept": "application/json"},
+    )
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    with opener.open(request, timeout=10) as answer:
+        trace_id = answer.headers["X-Trace-Id"]
+        json.loads(answer.read())
+    browser.get(f"{demo['library']}/traces/{trace_id}/")
+    found = wait_for(browser, "#waterfall .span-row")
+    assert browser.execute_script("return window.__ot_views_xss === undefined")
+    assert not browser.find_elements(By.CSS_SELECTOR, "#waterfall b")
+    found[0].find_element(By.CSS_SELECTOR, ".op").click()
+    cells = found[0].find_elements(By.CSS_SELECTOR, "table.tags td")
+    WebDriverWait(browser, WAIT).until(lambda d: cells[0].is_displayed())
+    tags = {key.text: value.text for key, value in zip(cells[::2], cells[1::2], strict=True)}
+    assert tags["headers.user-agent"] == payload  # the characters themselves, as text
+    screenshot(browser, "waterfall-escaped.png")

@@ -19,9 +19,9 @@ import pytest
 
 pytest.importorskip("rest_framework")
 
-from tests.processes import read_until
+from sample_api.tests.processes import read_until
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent.parent
 TREE_LINE = re.compile(
     r"^(?P<indent> +)- (?P<op>.+?) \[(?P<service>[\w-]+)\] (?P<ms>[\d.]+) ms(?P<rest>.*)$"
 )
@@ -58,7 +58,7 @@ def shape(tree: list[tuple[int, str, str, str]]) -> list[tuple[int, str]]:
 
 
 def assert_query_span(span: dict, parent: dict, name: str, where: str | None = None) -> None:
-    """A SQL span from the demo's JSON: the child of ``parent``, shaped as DESIGN 8 says."""
+    """A SQL span from the demo's JSON: the child of ``parent``, shaped as the contract says."""
     assert span["operation"] == name
     assert span["parent_id"] == parent["span_id"] and span["trace_id"] == parent["trace_id"]
     assert span["service"] == parent["service"]
@@ -204,7 +204,7 @@ def test_async_view_and_child_spans_nest_under_their_request(demo):
 
 
 def test_a_requests_queries_are_nested_under_it_in_order(demo):
-    """Issue 8: the demo shows a request's queries as its children, one span per query."""
+    """The demo shows a request's queries as its children, one span per query."""
     result, tmp_path = demo
     assert shape(parse_trees(result.stdout)["create a book"]) == [
         (0, "BookViewSet.create"),
@@ -364,7 +364,7 @@ def test_otlp_endpoint_switches_the_sample_to_the_otel_tracer(tmp_path):
         text=True,
         timeout=60,
     )
-    assert off.stdout.split() == ["sample_api.tracing.buffer_tracer", "svc-x"], off.stderr
+    assert off.stdout.split() == ["sample_api.tracing.sample_tracer", "svc-x"], off.stderr
     checked = manage(
         "check", SAMPLE_DB=env["SAMPLE_DB"], OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:9"
     )

@@ -8,7 +8,6 @@ spans are on, as in the sample (``OPENTRACING_TRACE_DB``), so the trees here are
 from __future__ import annotations
 
 import json
-import re
 from unittest import mock
 
 import pytest
@@ -20,8 +19,9 @@ from django.core.management import call_command
 from django.test import AsyncClient, Client, override_settings
 
 from ot_views.testing import children_of, server_span, server_spans, traced
+from ot_views.viewer import recorded_spans
 from sample_api import settings as sample
-from sample_api.tracing import BufferTracer
+from sample_api.tracing import SampleTracer
 
 SAMPLE = {
     "INSTALLED_APPS": [
@@ -29,6 +29,7 @@ SAMPLE = {
         "django.contrib.contenttypes",
         "rest_framework",
         "ot_views",
+        "ot_views.viewer",
         "sample_api.library",
     ],
     "ROOT_URLCONF": "sample_api.urls",
@@ -66,7 +67,7 @@ def names(tracer, parent):
 
 
 def assert_query_span(span, name: str, *, where: str | None = None) -> None:
-    """A SQL child span as DESIGN 8 has it: a client span of django.db, statement unbound."""
+    """A SQL child span as the contract has it: a client span of django.db, statement unbound."""
     assert span.operation_name == name
     verb, table = name.split(" ")
     assert span.tags["span.kind"] == "client"
@@ -121,7 +122,7 @@ def test_create_then_detail(client):
 
 
 def test_create_has_its_queries_as_children_in_order_without_values(client):
-    """Issue 8: a request's queries nest under it, one span each, in the order they ran."""
+    """A request's queries nest under it, one span each, in the order they ran."""
     title = "Parable of the Sower"
     with traced() as tracer:
         created = client.post(
@@ -231,7 +232,7 @@ def test_availability_marks_an_unreachable_service(client):
     call = children_of(tracer, server)[1]
     assert call.tags["error"] is True
     assert server.tags["http.status_code"] == 502
-    assert server.tags["error"] is True  # any 5xx answer marks the request span (DESIGN 4)
+    assert server.tags["error"] is True  # any 5xx answer marks the request span (docs/design.rst)
 
 
 def test_traced_view_joins_an_incoming_trace(client):
@@ -302,45 +303,46 @@ def test_streaming_export_span_covers_the_body(sample_app, db):
 def test_middleware_traces_plain_views_and_skips_excluded_paths(client):
     with traced() as tracer:
         assert client.get("/").status_code == 200
-        spans_page = client.get("/_spans/")
-    assert server_span(tracer).operation_name == "index"
-    # MockTracer has no buffer: the endpoint says so instead of failing.
-    assert spans_page.json()["note"]
+        viewer = client.get("/traces/")
+    assert server_span(tracer).operation_name == "index"  # /traces/ is an excluded path
+    assert viewer.status_code == 404  # DEBUG is off and nobody is logged in
 
 
-# -- /traces/ pages (issue 10) ------------------------------------------------------------------
+# -- /traces/: the viewer app the sample installs ------------------------------------------------
 
 
 @pytest.fixture
-def buffered(sample_app):
-    tracer = BufferTracer("library")
-    with traced(tracer, SAMPLE_PEER_SPANS_URLS=[]):
+def recorded(sample_app):
+    """The sample's in-process tracer, with the pages open (DEBUG) and no peer to ask."""
+    tracer = SampleTracer("library")
+    with traced(tracer, OPENTRACING_VIEWER_PEERS=[]), override_settings(DEBUG=True):
         yield tracer
 
 
-def test_trace_list_shows_recent_traces_and_is_not_traced(client, buffered):
-    client.get("/api/books/")
-    client.get("/fees/?days=0")
-    before = len(buffered.spans())
+def spans_of(trace_id: str) -> list[dict]:
+    return [s for s in recorded_spans() if s["trace_id"] == trace_id]
+
+
+def test_trace_list_shows_the_sample_requests_and_is_not_traced(client, recorded):
+    books = client.get("/api/books/")["X-Trace-Id"]
+    fee = client.get("/fees/?days=0")["X-Trace-Id"]
+    before = recorded_spans()
     page = client.get("/traces/")
     assert page.status_code == 200
-    assert len(buffered.spans()) == before  # the page made no span
+    assert recorded_spans() == before  # the page made no span (excluded path, not recorded)
+    listed = {t["trace_id"]: t for t in page.context["traces"]}
+    assert (listed[fee]["operation"], listed[fee]["request"]) == ("loan_fee", "GET /fees/?days=0")
+    assert (listed[fee]["status"], listed[fee]["error_kind"]) == (500, "ZeroDivisionError")
+    assert listed[books]["operation"] == "BookViewSet.list"
+    assert listed[books]["services"] == ["library"]  # the sample tracer's service_name
+    assert listed[books]["span_count"] == 4  # request, books.query, its SELECT, books.serialize
     html = page.content.decode()
-    assert html.count('class="trace') == 2
-    fee_trace = next(s["trace_id"] for s in buffered.spans() if s["operation"] == "loan_fee")
-    assert f'class="trace error" data-trace-id="{fee_trace}"' in html
-    assert "BookViewSet.list" in html
-    # Two traces of one view are told apart by their request and status.
-    listed = {t["operation"]: t for t in page.context["traces"]}
-    fee = listed["loan_fee"]
-    assert (fee["request"], fee["status"]) == ("GET /fees/?days=0", 500)
-    assert listed["BookViewSet.list"]["request"] == "GET /api/books/"
+    assert f'class="trace error" data-trace-id="{fee}"' in html
 
 
-def test_waterfall_rows_nesting_and_bars(client, buffered):
-    client.get("/api/books/")
-    (root,) = [s for s in buffered.spans() if s["parent_id"] is None]
-    page = client.get(f"/traces/{root['trace_id']}/")
+def test_waterfall_of_a_sample_request(client, recorded):
+    trace_id = client.get("/api/books/")["X-Trace-Id"]
+    page = client.get(f"/traces/{trace_id}/")
     assert page.status_code == 200
     rows = page.context["rows"]
     assert [(r["depth"], r["span"]["operation"]) for r in rows] == [
@@ -350,148 +352,46 @@ def test_waterfall_rows_nesting_and_bars(client, buffered):
         (1, "books.serialize"),
     ]
     assert rows[2]["span"]["parent_id"] == rows[1]["span"]["span_id"]
+    assert [r["descendants"] for r in rows] == [3, 1, 0, 0]
     assert rows[0]["left"] == "0.000" and rows[0]["width"] == "100.000"
-    for row in rows[1:]:
-        assert float(row["left"]) >= 0 and float(row["left"]) + float(row["width"]) <= 100.5
-    assert client.get("/traces/0000000000000000/").status_code == 404
-    assert [r["service_index"] for r in rows] == [1, 1, 1, 1]
-    assert rows[0]["label_class"] == "inside"  # a bar filling the track holds its duration
 
 
-@pytest.mark.parametrize(
-    ("left", "width", "expected"),
-    [
-        (0.0, 30.0, ("after", "left", "30.000")),  # room after the bar
-        (50.0, 40.0, ("before", "right", "50.000")),  # ends late, starts late: before it
-        (5.0, 90.0, ("inside", "right", "5.000")),  # fills the track: inside, at its end
-    ],
-)
-def test_bar_duration_label_goes_where_there_is_room(left, width, expected):
-    from sample_api.library.traces import _bar_label
-
-    label = _bar_label(left, width)
-    assert (label["label_class"], label["label_side"], label["label_at"]) == expected
+def test_the_pages_are_closed_without_debug(client, sample_app):
+    with traced(SampleTracer("library")):
+        trace_id = client.get("/api/books/")["X-Trace-Id"]
+        for url in ("/traces/", f"/traces/{trace_id}/", f"/traces/{trace_id}.json"):
+            assert client.get(url).status_code == 404
 
 
-def test_pages_never_show_redacted_values(client, buffered):
-    tags = {"password": "hunter2", "http.url": "http://h/p?api_key=zzz-secret&page=2"}
-    span = buffered.start_span("leaky", tags=tags)
-    span.log_kv({"event": "x", "session_id": "sess-secret"})
-    span.finish()
-    client.get("/api/books/?token=tok-secret")
-    for trace_id in {s["trace_id"] for s in buffered.spans()}:
-        for url in (f"/traces/{trace_id}/", f"/traces/{trace_id}.json"):
-            body = client.get(url).content.decode()
-            for secret in ("hunter2", "zzz-secret", "sess-secret", "tok-secret"):
-                assert secret not in body, (url, secret)
-    detail = client.get(f"/traces/{span.context.trace_id:016x}/").content.decode()
-    assert "[REDACTED]" in detail and "page=2" in detail
+def test_pages_never_show_redacted_values(client, recorded):
+    trace_id = client.get("/api/books/?token=tok-secret", HTTP_USER_AGENT="ua")["X-Trace-Id"]
+    assert spans_of(trace_id)
+    for url in (f"/traces/{trace_id}/", f"/traces/{trace_id}.json", "/traces/spans.json"):
+        body = client.get(url).content.decode()
+        assert "tok-secret" not in body, url
+        assert "REDACTED" in body, url
 
 
-def test_unreachable_peer_is_a_note_not_a_failure(client, buffered):
-    with override_settings(SAMPLE_PEER_SPANS_URLS=["http://127.0.0.1:9"]):
-        page = client.get("/traces/")
-    assert page.status_code == 200
-    assert "127.0.0.1:9/_spans/" in page.content.decode()
-
-
-def assert_jaeger_span(span: dict, source: dict, trace_id: str, process: str) -> None:
-    """One span of Jaeger's trace JSON against the buffered span it was made from."""
-    assert set(span) == {
-        "traceID", "spanID", "operationName", "references", "startTime", "duration",
-        "tags", "logs", "processID", "warnings", "flags",
-    }  # fmt: skip
-    assert span["traceID"] == trace_id and re.fullmatch(r"[0-9a-f]{16}", span["traceID"])
-    assert span["spanID"] == source["span_id"] and re.fullmatch(r"[0-9a-f]{16}", span["spanID"])
-    assert span["operationName"] == source["operation"]
-    # Microseconds since the epoch, as integers (Jaeger rejects floats and seconds).
-    assert type(span["startTime"]) is int and span["startTime"] == round(source["start"] * 1e6)
-    assert type(span["duration"]) is int and span["duration"] == round(source["duration"] * 1e6)
-    if source["parent_id"] is None:
-        assert span["references"] == []
-    else:
-        assert span["references"] == [
-            {"refType": "CHILD_OF", "traceID": trace_id, "spanID": source["parent_id"]}
-        ]
-    assert span["processID"] == process
-    for tag in span["tags"]:
-        assert set(tag) == {"key", "type", "value"}
-        assert tag["type"] in {"string", "bool", "int64", "float64"}
-    assert {t["key"] for t in span["tags"]} == set(source["tags"])
-    assert len(span["logs"]) == len(source["logs"])
-    for log, raw in zip(span["logs"], source["logs"], strict=True):
-        assert set(log) == {"timestamp", "fields"}
-        assert type(log["timestamp"]) is int and log["timestamp"] == round(raw["timestamp"] * 1e6)
-        assert span["startTime"] <= log["timestamp"] <= span["startTime"] + span["duration"]
-        assert all(set(f) == {"key", "type", "value"} for f in log["fields"])
-        assert {f["key"] for f in log["fields"]} == set(raw["fields"])
-
-
-def test_trace_json_has_jaegers_shape(client, buffered):
+def test_trace_json_has_jaegers_shape_for_a_cross_call(client, recorded):
     def fake_urlopen(req, timeout):
         raise ConnectionRefusedError("refused")
 
     with mock.patch("urllib.request.urlopen", fake_urlopen):
-        client.get("/api/books/1/availability/")
-    (root,) = [s for s in buffered.spans() if s["parent_id"] is None]
-    trace_id = root["trace_id"]
+        trace_id = client.get("/api/books/1/availability/")["X-Trace-Id"]
     response = client.get(f"/traces/{trace_id}.json")
     assert response.status_code == 200 and response["Content-Type"] == "application/json"
     data = response.json()
     assert set(data) == {"data", "total", "limit", "offset", "errors"}
-    assert data["total"] == 1 and data["errors"] is None
     (trace,) = data["data"]
-    assert set(trace) == {"traceID", "spans", "processes", "warnings"}
     assert trace["traceID"] == trace_id
-    assert trace["processes"] == {"p1": {"serviceName": "library", "tags": []}}
-    sources = {s["span_id"]: s for s in buffered.spans()}
-    assert len(trace["spans"]) == 3
-    for span in trace["spans"]:
-        assert_jaeger_span(span, sources[span["spanID"]], trace_id, "p1")
+    assert set(trace["processes"]) == {"p1"}
+    assert trace["processes"]["p1"]["serviceName"] == "library"
     by_name = {s["operationName"]: s for s in trace["spans"]}
     server = by_name["BookViewSet.availability"]
     call, query = by_name["GET inventory /stock/"], by_name["SELECT library_book"]
     assert server["references"] == []
     assert call["references"][0]["spanID"] == query["references"][0]["spanID"] == server["spanID"]
-    kind = next(t for t in query["tags"] if t["key"] == "span.kind")
-    assert kind == {"key": "span.kind", "type": "string", "value": "client"}
     status = next(t for t in server["tags"] if t["key"] == "http.status_code")
     assert status == {"key": "http.status_code", "type": "int64", "value": 502}
-    error = next(t for t in server["tags"] if t["key"] == "error")
-    assert error == {"key": "error", "type": "bool", "value": True}
-    # The client span logged the refused connection: a log with its fields, typed.
     (log,) = call["logs"]
-    assert {"key": "event", "type": "string", "value": "error"} in log["fields"]
     assert {"key": "message", "type": "string", "value": "refused"} in log["fields"]
-
-
-def test_jaeger_trace_gives_each_service_a_process(client, buffered):
-    """A merged cross-service trace: one process per service, each span pointing at its own."""
-    from sample_api.library.traces import jaeger_trace
-    from sample_api.tracing import group_traces
-
-    tracer = BufferTracer("inventory")
-    caller = buffered.start_span("caller")
-    callee = tracer.start_span("callee", child_of=caller.context)
-    callee.log_kv({"event": "x", "n": 3, "ratio": 0.5, "ok": False})
-    callee.finish()
-    caller.finish()
-    (spans,) = group_traces(buffered.spans() + tracer.spans()).values()
-    trace = jaeger_trace(spans)
-    assert trace["processes"] == {
-        "p1": {"serviceName": "library", "tags": []},
-        "p2": {"serviceName": "inventory", "tags": []},
-    }
-    by_name = {s["operationName"]: s for s in trace["spans"]}
-    sources = {s["span_id"]: s for s in spans}
-    for name, process in (("caller", "p1"), ("callee", "p2")):
-        span = by_name[name]
-        assert_jaeger_span(span, sources[span["spanID"]], trace["traceID"], process)
-    assert by_name["callee"]["references"][0]["spanID"] == by_name["caller"]["spanID"]
-    (log,) = by_name["callee"]["logs"]
-    assert log["fields"] == [
-        {"key": "event", "type": "string", "value": "x"},
-        {"key": "n", "type": "int64", "value": 3},
-        {"key": "ratio", "type": "float64", "value": 0.5},
-        {"key": "ok", "type": "bool", "value": False},
-    ]
