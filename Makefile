@@ -97,9 +97,9 @@ clean:
 
 # Mutation testing of the core (mutmut 3, installed here: not a `make test` dependency). The fast
 # test subset on two workers; prints module, mutants, killed, equivalent, score. Equivalent
-# mutants are listed with the reason in mutation/equivalents.txt. Takes 1.5-2 hours on a busy (see
-# 2-core machine, docs/mutation.rst), so it is not part of `make test`. MUTATION_ARGS=--keep reuses the last
-# run's results for unchanged functions.
+# mutants are listed with the reason in mutation/equivalents.txt. Takes 1.5-2 hours on a busy
+# 2-core machine (docs/mutation.rst), so it is not part of `make test`. MUTATION_ARGS=--keep
+# reuses the last run's results for unchanged functions.
 .PHONY: mutation
 MUTMUT := mutmut>=3.8,<4
 MUTATION_MODULES := ot_views/span.py ot_views/attributes.py ot_views/redaction.py ot_views/propagation.py \
