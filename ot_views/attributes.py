@@ -232,7 +232,8 @@ def render_body(body: bytes | bytearray, redactor: Redactor) -> str:
                 parsed = json.loads(body)
             except Exception:
                 return f"<{kind}, {size} bytes, not valid JSON>"
-            text = render_structure(parsed, redactor)
+            hidden = hidden_post_names(redactor.request)
+            text = render_structure(parsed, redactor, hidden=hidden)
             return scrub_bounded(text, MAX_VALUE_LENGTH, redactor.secrets)
         return f"<{kind}, {size} bytes>"
     if kind == "multipart/form-data":
@@ -281,11 +282,14 @@ def _write_structure(
                 out.append(CUT)
                 break
             if mapping:
-                name = str(key)[:MAX_KEY_LENGTH]
+                full = str(key)[: MAX_KEY_LENGTH + 1]
+                name = cut_key(full)
                 out.append(repr(name) + ": ")
                 size[0] += len(name) + 4
-                if redactor.policy.matches(name) or (
-                    depth == 0 and (name in hidden or "__ALL__" in hidden)
+                if (
+                    len(full) > MAX_KEY_LENGTH
+                    or redactor.policy.matches(name)
+                    or (depth == 0 and (name in hidden or "__ALL__" in hidden))
                 ):
                     out.append(repr(REDACTED))
                     continue

@@ -1,4 +1,4 @@
-"""Child spans for SQL queries made inside a traced request (``OPENTRACING_TRACE_DB``, DESIGN 8).
+"""Child spans for SQL queries made inside a traced request (``OPENTRACING_TRACE_DB``).
 
 "Why is this endpoint slow" is mostly answered by its queries, and an N+1 shows up at once as a
 ladder of identical child spans. Django gives one hook that sees every query of every backend,
@@ -48,7 +48,6 @@ SAFE_MESSAGE_ATTR = request_span.SAFE_MESSAGE_ATTR
 Executor = Callable[[Any, Any, bool, dict[str, Any]], Any]
 
 _IDENT = r'(?:"[^"]{1,128}"|`[^`]{1,128}`|\[[^\]]{1,128}\]|[A-Za-z_][\w$]{0,127})'
-_VERB = re.compile(r"\s*(?:(?:/\*.*?\*/|--[^\n]*\n)\s*)*([A-Za-z]{1,20})", re.DOTALL)
 _TABLE = re.compile(rf"\s+(?:ONLY\s+)?({_IDENT}(?:\.{_IDENT})?)")
 #: The keyword the table follows, per verb; UPDATE's table comes right after the verb.
 _TABLE_KEYWORD = {"SELECT": "FROM", "DELETE": "FROM", "INSERT": "INTO", "REPLACE": "INTO"}
@@ -169,12 +168,41 @@ def operation_name(statement: str | None) -> str:
 
 
 def _name(head: str) -> str:
-    match = _VERB.match(head)
-    if match is None:
+    found = _verb(head)
+    if found is None:
         return "QUERY"
-    verb = match.group(1).upper()
-    table = _table(head, verb, match.end(1))
+    verb, end = found
+    verb = verb.upper()
+    table = _table(head, verb, end)
     return f"{verb} {table}" if table else verb
+
+
+def _verb(head: str) -> tuple[str, int] | None:
+    """The first word after leading blanks and comments, with where it ends.
+
+    A plain scan rather than a regular expression: comments and their alternatives are just
+    the shape on which a regex backtracks, and statements can carry text from requests.
+    """
+    i, size = 0, len(head)
+    while i < size:
+        if head[i].isspace():
+            i += 1
+        elif head.startswith("/*", i):
+            end = head.find("*/", i + 2)
+            if end < 0:
+                return None
+            i = end + 2
+        elif head.startswith("--", i):
+            end = head.find("\n", i + 2)
+            if end < 0:
+                return None
+            i = end + 1
+        else:
+            break
+    j = i
+    while j < size and j - i < 20 and head[j].isascii() and head[j].isalpha():
+        j += 1
+    return (head[i:j], j) if j > i else None
 
 
 def _table(head: str, verb: str, pos: int) -> str | None:

@@ -25,6 +25,7 @@ import json
 import re
 import sys
 from collections.abc import Iterable, Iterator, Mapping
+from itertools import islice
 from typing import Any
 from urllib.parse import quote, quote_plus, unquote_plus
 
@@ -94,15 +95,21 @@ MAX_SECRETS = 64
 MAX_SECRET_LENGTH = 4096
 #: Shorter values are not treated as secrets: scrubbing ``"1"`` would mangle every line number.
 MIN_SECRET_LENGTH = 3
+#: At most this many cookies of a Cookie header of at most this size are secrets.
+MAX_COOKIES = 64
+MAX_COOKIE_HEADER = 16384
 #: A query string or ``key=value`` text is examined up to this many characters.
 MAX_PAIRS_SCAN = 8192
+#: Secrets are looked for in at most this many entries of one structure, and nodes in all.
+MAX_STRUCTURE_CHILDREN = 1000
+MAX_STRUCTURE_NODES = 5000
 #: A JSON body is parsed for its secrets (and rendered by structure) only up to this size.
 MAX_JSON_BODY = 65536
 
 _CACHE_MAX = 4096
 
 
-def split_words(key: str) -> list[str]:
+def split_words(key: str, camel: bool = True) -> list[str]:
     """``"HTTP_X_API_KEY"`` -> ``["http", "x", "api", "key"]``; ``"apiKey"`` -> ``["api", "key"]``.
 
     Words break at anything that is not a letter or digit, between a lower-case letter and an
@@ -114,7 +121,7 @@ def split_words(key: str) -> list[str]:
     for char in key[:MAX_KEY_SCAN]:
         if char.isalnum():
             if current and (
-                (prev.islower() and char.isupper()) or (prev.isdigit() != char.isdigit())
+                (camel and prev.islower() and char.isupper()) or (prev.isdigit() != char.isdigit())
             ):
                 words.append("".join(current).lower())
                 current = []
@@ -172,7 +179,21 @@ class KeyPolicy:
         return self.matches(key)
 
     def _judge(self, key: str) -> bool:
-        words = split_words(key)
+        if not key.isascii():
+            # WSGI hands query keys and headers over as latin-1 text; Django decodes the bytes
+            # as UTF-8. Judge the key as the view will read it too.
+            try:
+                repaired = key.encode("latin-1").decode("utf-8")
+            except (UnicodeEncodeError, UnicodeDecodeError):
+                repaired = key
+            if repaired != key and self._judge_words(split_words(repaired, camel=False)):
+                return True
+        # Both with and without camel-case splits: "apiKey" is api+key, "PaSsWoRd" is password.
+        return self._judge_words(split_words(key)) or self._judge_words(
+            split_words(key, camel=False)
+        )
+
+    def _judge_words(self, words: list[str]) -> bool:
         single = self._single
         for word in words:
             if word in single or (word[-1:] == "s" and word[:-1] in single):
@@ -255,12 +276,13 @@ def _decoded(key: str) -> str:
 def redact_userinfo(text: str) -> str:
     """``https://alice:pw@host/`` -> ``https://[REDACTED]@host/``, for every URL in ``text``.
 
-    One pass: each authority is scanned from its ``://`` to the first ``/``, so no character is
-    looked at twice however the ``://`` and ``@`` are arranged.
+    Scheme-relative (``//alice:pw@host``) and backslashed (``https:\\\\alice:pw@host``, which
+    browsers read the same) authorities too. Linear: each authority is scanned from its ``//``
+    to the first ``/``, so no character is looked at twice however they are arranged.
     """
     if "@" not in text:
         return text
-    if "://" not in text:
+    if "//" not in text and "\\\\" not in text:
         # A bare authority (a Host header): ``user:password@host``, a single token.
         userinfo, _, host = text.rpartition("@")
         if ":" in userinfo and not any(c in _AUTHORITY_END for c in userinfo):
@@ -269,9 +291,13 @@ def redact_userinfo(text: str) -> str:
     out: list[str] = []
     emitted = 0
     size = len(text)
-    found = text.find("://")
+    # The next "//" and "\\\\" are each looked up again only once the scan has passed them,
+    # so the whole text is searched for each at most once.
+    slash = text.find("//")
+    back = text.find("\\\\")
+    found = _first(slash, back)
     while found >= 0:
-        start = found + 3
+        start = found + 2
         end = start
         while end < size and text[end] not in _AUTHORITY_END:
             end += 1
@@ -280,9 +306,21 @@ def redact_userinfo(text: str) -> str:
             out.append(text[emitted:start])
             out.append(REDACTED)
             emitted = at
-        found = text.find("://", found + 1)
+        if 0 <= slash <= found:
+            slash = text.find("//", found + 1)
+        if 0 <= back <= found:
+            back = text.find("\\\\", found + 1)
+        found = _first(slash, back)
     out.append(text[emitted:])
     return "".join(out)
+
+
+def _first(a: int, b: int) -> int:
+    if a < 0:
+        return b
+    if b < 0:
+        return a
+    return min(a, b)
 
 
 _AUTHORITY_END = frozenset("/?#\\ \t\r\n\"'<>")
@@ -342,6 +380,7 @@ def _variants(value: str) -> Iterator[str]:
     """How a secret may be spelled in text: URL-encoded, repr- and JSON-escaped."""
     yield quote_plus(value, safe="")
     yield quote(value, safe="")
+    yield quote(value, safe="/:@&+$,-_.!~*'()")  # as escape_uri_path() writes a path
     yield repr(value)[1:-1]
     try:
         yield json.dumps(value)[1:-1]
@@ -401,18 +440,28 @@ def collect_secrets(request: Any, policy: KeyPolicy, extra: Any = None) -> Secre
 
 
 def _from_request(request: Any, policy: KeyPolicy, found: list[str]) -> None:
+    # The most specific sources first; cookies, which a client can send by the hundred, last
+    # and capped on their own, so that a full cookie jar cannot crowd out the form's password.
     attrs = getattr(request, "__dict__", {})
     meta = getattr(request, "META", None)
+    match = attrs.get("resolver_match")
+    kwargs = getattr(match, "kwargs", None)
+    if isinstance(kwargs, Mapping):
+        for name, value in kwargs.items():
+            if policy.matches(name) and value is not None:
+                found.append(str(value))
+    cookie = None
     if isinstance(meta, Mapping):
+        query = meta.get("QUERY_STRING")
+        if isinstance(query, str) and query:
+            _from_pairs(query, policy, found)
         for key, value in meta.items():
-            if len(found) >= MAX_SECRETS:
-                return
-            if not isinstance(value, str) or not value:
+            if not isinstance(value, str) or not value or not isinstance(key, str):
                 continue
-            if key == "QUERY_STRING":
-                _from_pairs(value, policy, found)
-            elif isinstance(key, str) and key.startswith("HTTP_") and policy.matches(key[5:]):
-                _from_header(key, value, policy, found)
+            if key == "HTTP_COOKIE":
+                cookie = value
+            elif key.startswith("HTTP_") and policy.matches(key[5:]):
+                _from_header(key, value, found)
     hidden = _hidden_post_names(request)
     post = attrs.get("_post")
     if post is not None:
@@ -422,21 +471,34 @@ def _from_request(request: Any, policy: KeyPolicy, found: list[str]) -> None:
         content_type = str(meta.get("CONTENT_TYPE", "")) if isinstance(meta, Mapping) else ""
         if "json" in content_type:
             try:
-                _from_structure(json.loads(body), policy, found)
+                _from_structure(json.loads(body), policy, found, hidden=hidden)
             except Exception:
                 pass
         elif "x-www-form-urlencoded" in content_type:
-            _from_pairs(bytes(body).decode("utf-8", "replace"), policy, found)
+            _from_pairs(bytes(body).decode("utf-8", "replace"), policy, found, hidden)
     session = attrs.get("session")
     key = getattr(session, "_session_key", None) if session is not None else None
     if isinstance(key, str):
         found.append(key)
-    match = attrs.get("resolver_match")
-    kwargs = getattr(match, "kwargs", None)
-    if isinstance(kwargs, Mapping):
-        for name, value in kwargs.items():
-            if policy.matches(name) and isinstance(value, (str, int)):
-                found.append(str(value))
+    if cookie is not None:
+        _from_cookies(cookie, found)
+
+
+def _from_cookies(header: str, found: list[str]) -> None:
+    """Every cookie value, raw and as Django parses it (unquoted, octal escapes decoded)."""
+    from django.http.cookie import parse_cookie
+
+    header = header[:MAX_COOKIE_HEADER]
+    found.append(header[:MAX_SECRET_LENGTH])
+    values: list[str] = []
+    for chunk in header.split(";", MAX_COOKIES)[:MAX_COOKIES]:
+        _name, eq, value = chunk.strip().partition("=")
+        values.append(value if eq else chunk.strip())
+    try:
+        values.extend(list(parse_cookie(header).values())[:MAX_COOKIES])
+    except Exception:
+        pass
+    found.extend(v for v in values if v)
 
 
 def _from_drf(request: Any, policy: KeyPolicy, found: list[str]) -> None:
@@ -459,35 +521,38 @@ def _from_drf(request: Any, policy: KeyPolicy, found: list[str]) -> None:
         _from_request(inner, policy, found)
 
 
-def _from_header(key: str, value: str, policy: KeyPolicy, found: list[str]) -> None:
+def _from_header(key: str, value: str, found: list[str]) -> None:
     value = value[:MAX_SECRET_LENGTH]
     found.append(value)
-    if key == "HTTP_COOKIE":
-        for part in value.split(";"):
-            _name, eq, cookie = part.strip().partition("=")
-            if eq and cookie:
-                found.append(cookie)
+    parts = value.split(None, 1)
+    if len(parts) != 2:
         return
-    scheme, space, credential = value.partition(" ")
-    if space and credential:
-        credential = credential.strip()
-        found.append(credential)
-        if scheme.lower() == "basic":
-            try:
-                decoded = base64.b64decode(credential, validate=True).decode("utf-8")
-            except (binascii.Error, ValueError):
-                return
-            found.append(decoded)
-            _user, colon, password = decoded.partition(":")
-            if colon:
-                found.append(password)
+    scheme, credential = parts[0], parts[1].strip()
+    found.append(credential)
+    if scheme.lower() == "basic":
+        # Decoded as DRF and Django's contrib decode it: stray characters dropped, latin-1 when
+        # the bytes are not UTF-8.
+        try:
+            raw = base64.b64decode(credential)
+        except (binascii.Error, ValueError):
+            return
+        try:
+            decoded = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            decoded = raw.decode("latin-1")
+        found.append(decoded)
+        _user, colon, password = decoded.partition(":")
+        if colon:
+            found.append(password)
 
 
-def _from_pairs(text: str, policy: KeyPolicy, found: list[str]) -> None:
+def _from_pairs(
+    text: str, policy: KeyPolicy, found: list[str], hidden: frozenset[str] | None = None
+) -> None:
     for key, value in pairs(text[:MAX_PAIRS_SCAN]):
         if len(found) >= MAX_SECRETS:
             return
-        if value and policy.matches(key):
+        if value and (policy.matches(key) or (hidden and _decoded(key) in hidden)):
             found.append(value)
             decoded = unquote_plus(value)
             if decoded != value:
@@ -500,7 +565,7 @@ def _from_structure(
     """Every scalar under a sensitive key (or a ``hidden`` form field), at any depth."""
     stack: list[tuple[Any, bool, int]] = [(value, False, 0)]
     seen = 0
-    while stack and len(found) < MAX_SECRETS and seen < 10_000:
+    while stack and len(found) < MAX_SECRETS and seen < MAX_STRUCTURE_NODES:
         seen += 1
         item, secret, depth = stack.pop()
         if depth > 32:
@@ -509,7 +574,7 @@ def _from_structure(
             if secret:
                 found.append(str(item))
             continue
-        for key, sub in _children(item):
+        for key, sub in islice(_children(item), MAX_STRUCTURE_CHILDREN):
             hide = secret or policy.matches(key)
             if not hide and hidden is not None and depth == 0:
                 hide = "__ALL__" in hidden or str(key) in hidden

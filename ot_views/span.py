@@ -5,8 +5,9 @@ to see a request calls ``begin()`` and owns the span; adapters inside it get a h
 span and only enrich it (name, view, traced attributes, exceptions). Only the owner activates,
 records the response and finishes, so a request has exactly one server span whatever the mix.
 
-Every call into the tracer is guarded (DESIGN 6): a failure is reported through ``faults`` and
-the request goes on as if untraced. Nothing here knows about class-based views or DRF.
+Every call into the tracer is guarded (docs/design.rst): a failure is reported through
+``faults`` and the request goes on as if untraced. Nothing here knows about class-based views or
+DRF.
 """
 
 from __future__ import annotations
@@ -324,8 +325,11 @@ def get_span(request: Any) -> opentracing.Span | None:
 
 def status_for(exc: BaseException) -> int | None:
     """The 4xx status the framework answers ``exc`` with, or ``None`` for a real error."""
-    status = getattr(exc, "status_code", None)
-    if isinstance(status, int):
+    try:
+        status = getattr(exc, "status_code", None)
+    except Exception:  # a property that raises: the exception is the view's, not ours to break
+        status = None
+    if isinstance(status, int) and not isinstance(status, bool):
         return status
     for kind, code in _CLIENT_ERRORS:
         if isinstance(exc, kind):
@@ -372,13 +376,21 @@ def record_exception(
     else:
         raw = _exception_text(exc)
         text = redactor.text(raw, MAX_MESSAGE_LENGTH)
-        whole = text == raw
-    stack = _stack(exc, text, redactor)
+        # A tracer renders error.object itself, outside the policy (its args, its chain), so
+        # it goes only where nothing about it needed hiding: its text logged whole, no chained
+        # exception, and a request without secrets.
+        whole = (
+            text == raw
+            and exc.__cause__ is None
+            and exc.__context__ is None
+            and not redactor.secrets
+        )
+    stack = _stack(exc, text, redactor, names_only=isinstance(safe, str))
     status = status_for(exc)
     try:
         fields: dict[str, Any] = {
             "event": "error",
-            "error.kind": type(exc).__name__,
+            "error.kind": type(exc).__name__[:MAX_FRAME_LINE],
             "message": text,
             "stack": stack,
         }
@@ -508,26 +520,30 @@ def _exception_text(exc: BaseException) -> str:
     return text if isinstance(text, str) else "<unprintable exception>"
 
 
-def _stack(exc: BaseException, message: str, redactor: Redactor) -> str:
+def _stack(exc: BaseException, message: str, redactor: Redactor, names_only: bool = False) -> str:
     """The innermost ``MAX_STACK_FRAMES`` frames and the (already safe) message, bounded.
 
     Frames are source locations and code lines, not data, but a code line can still quote a
     literal secret, so they pass the request's secret scrub too. Chained exceptions are named
-    with their own safe messages rather than formatted whole.
+    with their own safe messages rather than formatted whole; when the exception itself needed
+    a safe message (a database error quoting parameter values, a validation error), its chain is
+    named by type only, since the driver's exception beneath it says the same thing raw.
     """
     try:
         frames = _frames(exc.__traceback__)
     except Exception:
         frames = ""
-    lines = [frames, f"{type(exc).__name__}: {message}\n"]
+    lines = [frames, f"{type(exc).__name__[:MAX_FRAME_LINE]}: {message}\n"]
     chained = exc.__cause__ or exc.__context__
     seen = 0
     while chained is not None and seen < MAX_CHAINED:
         seen += 1
-        safe = redaction.exception_message(chained) or _exception_text(chained)
-        lines.append(
-            f"(while handling {type(chained).__name__}: {redactor.text(safe, MAX_FRAME_LINE)})\n"
-        )
+        kind = type(chained).__name__[:MAX_FRAME_LINE]
+        if names_only:
+            lines.append(f"(while handling {kind})\n")
+        else:
+            safe = redaction.exception_message(chained) or _exception_text(chained)
+            lines.append(f"(while handling {kind}: {redactor.text(safe, MAX_FRAME_LINE)})\n")
         chained = chained.__cause__ or chained.__context__
     stack = "".join(lines)
     if len(stack) > MAX_STACK_LENGTH:
@@ -626,7 +642,7 @@ def _redact_kwargs(path: str, match: Any, policy: redaction.KeyPolicy) -> str:
     values = [
         str(value)
         for name, value in match.kwargs.items()
-        if isinstance(value, (str, int)) and policy.matches(name)
+        if value is not None and policy.matches(name)
     ]
     if not values:
         return path

@@ -189,13 +189,17 @@ def test_exception_quoting_a_form_field_under_the_middleware_alone():
     assert span.logs[0].key_values["error.kind"] == "ValueError"
 
 
-def test_exception_with_plain_input_keeps_message_and_object():
+def test_chained_exception_is_logged_without_its_object():
     response, span = run("/int/", "post", data={"password": "12", "x": "y"})
     assert response.status_code == 200
     _, span = run("/int/", "post", data={"pin": "nan-value"})
     log = span.logs[0].key_values
     assert log["error.kind"] == "MultiValueDictKeyError"
-    assert isinstance(log["error.object"], KeyError)
+    # Raised while handling a KeyError: a tracer rendering the object would print the chain
+    # outside the policy, so the object is left out (tests/test_errors.py shows it kept for a
+    # plain exception of a request without secrets).
+    assert "error.object" not in log
+    assert "while handling KeyError" in log["stack"]
 
 
 @pytest.mark.parametrize(
