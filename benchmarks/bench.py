@@ -803,7 +803,7 @@ def measure(args: argparse.Namespace, log: Callable[[str], None]) -> dict[str, A
     overheads = {v.key: best[v.key] - best[v.baseline] for v in variants if v.baseline is not None}
     for variant in variants:
         overhead = overheads.get(variant.key)
-        otel = ("ot_views_otel", "ot_views_otel_metrics", "otel_floor")
+        otel = ("ot_views_otel", "ot_views_otel_metrics", "otel_floor", "opentelemetry")
         floor = OTEL_FLOOR if variant.tracing in otel else FLOOR
         floor_overhead = overheads.get(floor)
         x_floor = None
