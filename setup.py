@@ -15,7 +15,7 @@ setup(
     long_description=(HERE / "README.rst").read_text(encoding="utf-8"),
     long_description_content_type="text/x-rst",
     license="BSD-3-Clause",
-    packages=["ot_views", "ot_views.viewer", "ot_views_drf"],
+    packages=["ot_views", "ot_views.otel", "ot_views.viewer", "ot_views_drf"],
     package_data={
         "ot_views": ["py.typed"],
         "ot_views.viewer": ["templates/ot_views/viewer/*.html"],

@@ -120,6 +120,16 @@ VARIANTS: tuple[Variant, ...] = (
         "opentelemetry",
         needs="opentelemetry.instrumentation.django",
     ),
+    Variant(
+        "wsgi.func.ot_views_otel",
+        "function view + ot_views middleware, otel_tracer (conventions, metrics)",
+        "wsgi",
+        "/func/",
+        (MIDDLEWARE,),
+        "wsgi.func",
+        "ot_views_otel",
+        needs="opentelemetry.sdk",
+    ),
     Variant("wsgi.cbv", "class-based view, untraced", "wsgi", "/cbv/"),
     Variant(
         "wsgi.cbv.ot_views",
@@ -264,6 +274,8 @@ def configure(variant: Variant, counter: SpanCounter) -> None:
         counter.tracer = make_tracer()
         extra["OPENTRACING_TRACER"] = counter.tracer
         extra["OPENTRACING_TRACE_DB"] = variant.trace_db
+    elif variant.tracing == "ot_views_otel":
+        extra["OPENTRACING_TRACER"] = otel_views_tracer(counter)
     elif variant.tracing == "django_opentracing":
         import django_opentracing
 
@@ -317,6 +329,29 @@ def instrument_opentelemetry(counter: SpanCounter) -> None:
     provider = TracerProvider()
     provider.add_span_processor(Counting())
     DjangoInstrumentor().instrument(tracer_provider=provider)
+
+
+def otel_views_tracer(counter: SpanCounter) -> Any:
+    """``otel_tracer`` as a project sets it up, minus the network: spans go to a processor that
+    only counts, metrics to an in-memory reader, so the row is the shim, the attribute mapping
+    and the request metrics."""
+    from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+    from opentelemetry.sdk.trace import SpanProcessor
+
+    from ot_views.otel import otel_tracer
+
+    class Counting(SpanProcessor):
+        def on_end(self, span: Any) -> None:
+            counter.count += 1
+            counter.last_name = span.name
+            counter.last_tags = dict(span.attributes or {})
+
+    return otel_tracer(
+        "bench",
+        span_processor=Counting(),
+        metric_reader=InMemoryMetricReader(),
+        flush_on_exit=False,
+    )
 
 
 def wsgi_environ(path: str) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""Child spans for SQL queries made inside a traced request (``OPENTRACING_TRACE_DB``, DESIGN 8).
+"""Child spans for SQL queries made inside a traced request (``OPENTRACING_TRACE_DB``).
 
 "Why is this endpoint slow" is mostly answered by its queries, and an N+1 shows up at once as a
 ladder of identical child spans. Django gives one hook that sees every query of every backend,

@@ -1,6 +1,6 @@
 """Reporting of tracer failures without flooding the log.
 
-The failure policy (DESIGN 6) swallows every exception that comes from the tracer. Swallowing
+The failure policy (docs/design.rst) swallows every exception that comes from the tracer. Swallowing
 silently would hide a broken tracer forever; logging each one would turn a tracer outage into a
 log outage. So each kind of fault is logged with its traceback the first time, then again only at
 the 10th, 100th, 1000th... occurrence, with the running count.

@@ -66,7 +66,7 @@ def check_order(cls: type) -> None:
 
 
 class TracedViewMixin:
-    """Trace each request to this view as a server span (one per request, see DESIGN 4).
+    """Trace each request to this view as a server span (one per request, docs/design.rst).
 
     Put it before the view class: ``class BookDetail(TracedViewMixin, DetailView)``. Works for
     sync and async views; under ``OpenTracingMiddleware`` it names and enriches the middleware's

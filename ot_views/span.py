@@ -5,8 +5,9 @@ to see a request calls ``begin()`` and owns the span; adapters inside it get a h
 span and only enrich it (name, view, traced attributes, exceptions). Only the owner activates,
 records the response and finishes, so a request has exactly one server span whatever the mix.
 
-Every call into the tracer is guarded (DESIGN 6): a failure is reported through ``faults`` and
-the request goes on as if untraced. Nothing here knows about class-based views or DRF.
+Every call into the tracer is guarded (docs/design.rst): a failure is reported through
+``faults`` and the request goes on as if untraced. Nothing here knows about class-based views or
+DRF.
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ SAMPLE_SECRET_KEY      the secret key; a fixed, insecure development key otherwi
 SAMPLE_TRACE_DB        "0" turns the SQL query spans (OPENTRACING_TRACE_DB) off
 OTEL_EXPORTER_OTLP_ENDPOINT
                        when set, spans go to that OTLP endpoint (Jaeger, Tempo, a collector)
-                       through ot_views.tracers.otel_tracer (/traces/ still shows them)
+                       through ot_views.otel.otel_tracer (/traces/ still shows them)
 """
 
 from __future__ import annotations
@@ -103,12 +103,9 @@ OPENTRACING_SET_GLOBAL_TRACER = True
 OPENTRACING_TRACE_DB = os.environ.get("SAMPLE_TRACE_DB", "1") != "0"
 
 if os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT"):
-    # Imported here, in the main thread, for its side effect: it installs the exporter's SIGTERM
-    # flush. Under uvicorn the tracer is first built in a worker thread, where no signal handler
-    # can be installed, and the spans still buffered at shutdown would be lost.
-    import ot_views.tracers  # noqa: F401
-
-    OPENTRACING_TRACER_CALLABLE = "ot_views.tracers.otel_tracer"
+    # ot_views' AppConfig.ready() installs the exporter's SIGTERM flush for this factory, in the
+    # main thread, before uvicorn builds the tracer in a worker thread.
+    OPENTRACING_TRACER_CALLABLE = "ot_views.otel.otel_tracer"
     OPENTRACING_TRACER_PARAMETERS = {"service_name": SAMPLE_SERVICE}
 else:
     OPENTRACING_TRACER_CALLABLE = "sample_api.tracing.sample_tracer"

@@ -49,7 +49,7 @@ def test_quick_table_covers_untraced_traced_and_contract():
         "asgi.cbv",
         "asgi.cbv.ot_views",
     }
-    # The spans the traced variants produced are named as DESIGN 4 says.
+    # The spans the traced variants produced are named as docs/design.rst says.
     assert rows["wsgi.func.ot_views"]["last_span"] == "hello"
     assert rows["wsgi.cbv.ot_views"]["last_span"] == "TracedHello.get"
     if HAS_DRF:

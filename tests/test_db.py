@@ -1,4 +1,4 @@
-"""Child spans for SQL queries (DESIGN 8), on SQLite and, when one is reachable, PostgreSQL.
+"""Child spans for SQL queries (docs/sql.rst), on SQLite and, when one is reachable, PostgreSQL.
 
 Every test that takes ``alias`` runs once per database: ``default`` (SQLite in memory) and
 ``pg``, an extra alias pointing at the server named by ``OT_VIEWS_TEST_POSTGRES`` (``.ci/run``

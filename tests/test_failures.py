@@ -1,4 +1,4 @@
-"""A broken tracer never changes a response (DESIGN 6) and does not flood the log."""
+"""A broken tracer never changes a response (docs/design.rst) and does not flood the log."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""``ot_views.tracers.otel_tracer``: spans as an OpenTelemetry backend receives them.
+"""``ot_views.otel.otel_tracer``: spans as an OpenTelemetry backend receives them.
 
 The end-to-end tests run two services (this module run as a script: two Django processes
 behind wsgiref, each with its own ``otel_tracer``), one calling the other with
@@ -31,6 +31,10 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.test import override_settings
 from django.urls import path
+from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import (
+    ExportMetricsServiceRequest,
+    ExportMetricsServiceResponse,
+)
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
     ExportTraceServiceRequest,
     ExportTraceServiceResponse,
@@ -111,7 +115,7 @@ def serve(service: str, downstream: str) -> None:
         INSTALLED_APPS=["ot_views"],
         MIDDLEWARE=[],
         DATABASES={},
-        OPENTRACING_TRACER_CALLABLE="ot_views.tracers.otel_tracer",
+        OPENTRACING_TRACER_CALLABLE="ot_views.otel.otel_tracer",
         OPENTRACING_TRACER_PARAMETERS=params,
         OTEL_TEST_SERVICE=service,
         OTEL_TEST_DOWNSTREAM=downstream.rstrip("/"),
@@ -140,10 +144,12 @@ def serve(service: str, downstream: str) -> None:
 
 
 class Receiver:
-    """An OTLP/HTTP endpoint on 127.0.0.1 that keeps the decoded export requests."""
+    """An OTLP/HTTP endpoint on 127.0.0.1 that keeps the decoded export requests (traces on
+    ``/v1/traces``, metrics on ``/v1/metrics``)."""
 
     def __init__(self) -> None:
         self.requests: list[ExportTraceServiceRequest] = []
+        self.metric_requests: list[ExportMetricsServiceRequest] = []
         self.paths: list[str] = []
         self._lock = threading.Lock()
         receiver = self
@@ -155,12 +161,20 @@ class Receiver:
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
                 if self.headers.get("Content-Encoding") == "gzip":
                     body = gzip.decompress(body)
-                message = ExportTraceServiceRequest()
-                message.ParseFromString(body)
-                with receiver._lock:
-                    receiver.requests.append(message)
-                    receiver.paths.append(self.path)
-                answer = ExportTraceServiceResponse().SerializeToString()
+                if self.path == "/v1/metrics":
+                    metrics = ExportMetricsServiceRequest()
+                    metrics.ParseFromString(body)
+                    with receiver._lock:
+                        receiver.metric_requests.append(metrics)
+                        receiver.paths.append(self.path)
+                    answer = ExportMetricsServiceResponse().SerializeToString()
+                else:
+                    message = ExportTraceServiceRequest()
+                    message.ParseFromString(body)
+                    with receiver._lock:
+                        receiver.requests.append(message)
+                        receiver.paths.append(self.path)
+                    answer = ExportTraceServiceResponse().SerializeToString()
                 self.send_response(200)
                 self.send_header("Content-Type", "application/x-protobuf")
                 self.send_header("Content-Length", str(len(answer)))
@@ -209,6 +223,49 @@ class Receiver:
                             }
                         )
         return out
+
+    def metrics(self) -> list[dict[str, Any]]:
+        """Every received metric data point: name, unit, kind, attributes, resource, and the
+        histogram's count and sum or the sum's value (the last export of a cumulative series
+        is the one that counts)."""
+        out = []
+        with self._lock:
+            requests = list(self.metric_requests)
+        for message in requests:
+            for resource_metrics in message.resource_metrics:
+                resource = _attributes(resource_metrics.resource.attributes)
+                for scope_metrics in resource_metrics.scope_metrics:
+                    for metric in scope_metrics.metrics:
+                        which = metric.WhichOneof("data")
+                        for point in getattr(metric, which).data_points:
+                            row = {
+                                "name": metric.name,
+                                "unit": metric.unit,
+                                "kind": which,
+                                "attributes": _attributes(point.attributes),
+                                "resource": resource,
+                                "time": point.time_unix_nano,
+                            }
+                            if which == "histogram":
+                                row["count"] = point.count
+                                row["sum"] = point.sum
+                            else:
+                                row["value"] = point.as_int or point.as_double
+                            out.append(row)
+        return out
+
+    def last_metrics(self) -> list[dict[str, Any]]:
+        """The latest point of each series (name, resource, attributes): cumulative totals."""
+        latest: dict[Any, dict[str, Any]] = {}
+        for row in self.metrics():
+            key = (
+                row["name"],
+                tuple(sorted(row["resource"].items())),
+                tuple(sorted(row["attributes"].items())),
+            )
+            if key not in latest or row["time"] >= latest[key]["time"]:
+                latest[key] = row
+        return list(latest.values())
 
 
 def _attributes(key_values: Any) -> dict[str, Any]:
@@ -320,6 +377,7 @@ def two_services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str,
             "statuses": statuses,
             "exit_codes": codes,
             "spans": rec.spans(),
+            "metrics": rec.last_metrics(),
             "paths": list(rec.paths),
             "front": front.url,
             "back": back.url,
@@ -353,9 +411,39 @@ def _trace(spans: list[dict[str, Any]], front_path: str) -> list[dict[str, Any]]
 def test_two_services_exit_cleanly_and_export_otlp_http(two_services):
     assert two_services["statuses"] == {"hello": 200, "fail": 502, "continued": 200}
     assert two_services["exit_codes"] == [-signal.SIGTERM, 0]
-    assert set(two_services["paths"]) == {"/v1/traces"}
+    assert set(two_services["paths"]) == {"/v1/traces", "/v1/metrics"}
     # 3 requests: front server + client span and back server span each.
     assert len(two_services["spans"]) == 9
+
+
+@pytest.mark.slow
+def test_request_metrics_arrive_with_the_spans_in_the_default_conventions(two_services):
+    """OTEL_SEMCONV_STABILITY_OPT_IN unset: the old conventions' histogram, in milliseconds,
+    with the route as http.target; every request counted out of the active requests."""
+    rows = two_services["metrics"]
+    by_service: dict[str, dict[str, list[dict[str, Any]]]] = {}
+    for row in rows:
+        service = row["resource"]["service.name"]
+        by_service.setdefault(service, {}).setdefault(row["name"], []).append(row)
+    assert set(by_service) == {"otel-front", "otel-back"}
+    for service, metrics in by_service.items():
+        assert set(metrics) == {"http.server.duration", "http.server.active_requests"}, service
+        durations = metrics["http.server.duration"]
+        assert {row["unit"] for row in durations} == {"ms"}
+        assert all(row["value"] == 0 for row in metrics["http.server.active_requests"])
+        assert all(row["attributes"]["http.method"] == "GET" for row in durations)
+        assert sum(row["count"] for row in durations) == 3, service
+    front = {
+        (row["attributes"]["http.target"], row["attributes"]["http.status_code"]): row["count"]
+        for row in by_service["otel-front"]["http.server.duration"]
+    }
+    assert front == {("front/<str:target>/", 200): 2, ("front/<str:target>/", 502): 1}
+    back = {
+        (row["attributes"]["http.target"], row["attributes"].get("http.status_code")): row["count"]
+        for row in by_service["otel-back"]["http.server.duration"]
+    }
+    # The failing view raised under a mixin only: the span records the 500 Django answers.
+    assert back == {("hello/", 200): 2, ("fail/", 500): 1}
 
 
 @pytest.mark.slow
@@ -386,11 +474,24 @@ def test_span_kinds_and_contract_tags_as_attributes(two_services):
     assert front["kind"] == PbSpan.SPAN_KIND_SERVER
     assert back["kind"] == PbSpan.SPAN_KIND_SERVER
     assert client["kind"] == PbSpan.SPAN_KIND_CLIENT
-    assert front["attributes"] == {
+    # The old OpenTelemetry conventions (OTEL_SEMCONV_STABILITY_OPT_IN unset), as OpenTelemetry's
+    # Django instrumentation sends them; component and django.view have no convention name.
+    front_url = two_services["front"]
+    front_port = int(front_url.rsplit(":", 1)[1])
+    attributes = dict(front["attributes"])
+    assert attributes.pop("http.user_agent").startswith("Python-urllib/")
+    assert attributes == {
         "component": "django",
         "http.method": "GET",
-        "http.url": f"{two_services['front']}/front/hello/",
-        "peer.ipv4": "127.0.0.1",
+        "http.url": f"{front_url}/front/hello/",
+        "http.target": "/front/hello/",
+        "http.scheme": "http",
+        "http.host": f"127.0.0.1:{front_port}",
+        "net.host.name": f"127.0.0.1:{front_port}",
+        "net.host.port": front_port,
+        "http.server_name": attributes["http.server_name"],  # wsgiref: the machine's name
+        "http.flavor": "1.1",
+        "net.peer.ip": "127.0.0.1",
         "http.route": "front/<str:target>/",
         "django.view": "tests.test_otel.Front",
         "http.status_code": 200,
@@ -459,7 +560,7 @@ def memory() -> InMemorySpanExporter:
 
 @pytest.fixture
 def otel(memory):
-    from ot_views.tracers import otel_tracer
+    from ot_views.otel import otel_tracer
 
     tracer = otel_tracer(
         "in-process", span_processor=SimpleSpanProcessor(memory), flush_on_exit=False
@@ -540,7 +641,7 @@ def test_error_tag_and_view_exception_become_status_and_event(otel, memory, clie
     assert event.name == "exception"
     assert event.attributes["exception.message"] == "boom happened"
     assert "error" not in boom.attributes
-    # A 404 logs the exception but is no error (DESIGN 4).
+    # A 404 logs the exception but is no error (docs/design.rst).
     assert missing.status.status_code == StatusCode.UNSET
     assert missing.attributes["http.status_code"] == 404
     assert [e.name for e in missing.events] == ["exception"]
@@ -629,7 +730,7 @@ def test_request_with_traceparent_continues_the_trace(otel, memory, client):
     ],
 )
 def test_propagator_option_round_trips_through_meta(memory, name, header):
-    from ot_views.tracers import otel_tracer
+    from ot_views.otel import otel_tracer
 
     tracer = otel_tracer(
         "p", span_processor=SimpleSpanProcessor(memory), propagator=name, flush_on_exit=False
@@ -649,7 +750,7 @@ def test_propagator_option_round_trips_through_meta(memory, name, header):
 
 
 def test_propagator_list_and_unknown_name(memory):
-    from ot_views.tracers import load_propagator, otel_tracer
+    from ot_views.otel import load_propagator, otel_tracer
 
     tracer = otel_tracer(
         span_processor=SimpleSpanProcessor(memory),
@@ -666,7 +767,7 @@ def test_propagator_list_and_unknown_name(memory):
 
 
 def test_endpoint_option_exports_to_the_receiver(receiver, monkeypatch):
-    from ot_views.tracers import otel_tracer
+    from ot_views.otel import otel_tracer
 
     monkeypatch.delenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", raising=False)
     monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:9")  # unused: option wins
@@ -684,7 +785,7 @@ def test_endpoint_option_exports_to_the_receiver(receiver, monkeypatch):
 
 
 def test_environment_configures_endpoint_resource_and_sampler(receiver, monkeypatch):
-    from ot_views.tracers import otel_tracer
+    from ot_views.otel import otel_tracer
 
     for name in list(os.environ):
         if name.startswith("OTEL_"):
@@ -734,13 +835,16 @@ def test_tracer_callable_setting_builds_it(memory, client):
     assert span.resource.attributes["service.name"] == "from-settings"
 
 
-def test_missing_opentelemetry_names_the_extra(monkeypatch):
+@pytest.mark.parametrize("module", ["ot_views.otel", "ot_views.tracers"])
+def test_missing_opentelemetry_names_the_extra(monkeypatch, module):
     import importlib
 
-    monkeypatch.delitem(sys.modules, "ot_views.tracers", raising=False)
+    for name in list(sys.modules):
+        if name == "ot_views.tracers" or name.startswith("ot_views.otel"):
+            monkeypatch.delitem(sys.modules, name)
     monkeypatch.setitem(sys.modules, "opentelemetry.shim.opentracing_shim", None)
     with pytest.raises(ImportError, match=r'pip install "ot-views\[otel\]"'):
-        importlib.import_module("ot_views.tracers")
+        importlib.import_module(module)
 
 
 if __name__ == "__main__" and sys.argv[1:2] == ["serve"]:

@@ -1,4 +1,4 @@
-"""The tags every request span carries (DESIGN 4)."""
+"""The tags every request span carries (docs/design.rst)."""
 
 from __future__ import annotations
 

@@ -356,7 +356,7 @@ def test_otlp_endpoint_switches_the_sample_to_the_otel_tracer(tmp_path):
         text=True,
         timeout=60,
     )
-    assert on.stdout.split() == ["ot_views.tracers.otel_tracer", "svc-x"], on.stderr
+    assert on.stdout.split() == ["ot_views.otel.otel_tracer", "svc-x"], on.stderr
     off = subprocess.run(
         [sys.executable, "-c", code],
         env={**base, **env},
@@ -371,25 +371,30 @@ def test_otlp_endpoint_switches_the_sample_to_the_otel_tracer(tmp_path):
     assert checked.returncode == 0, checked.stdout + checked.stderr
 
 
-def test_otlp_settings_install_the_sigterm_flush_from_the_main_thread(tmp_path):
-    """Loading the settings (main thread) hooks SIGTERM, before any tracer is built.
+def test_otlp_settings_get_the_sigterm_flush_from_ready_not_from_an_import(tmp_path):
+    """Loading the settings installs nothing; ``django.setup()`` (main thread) hooks SIGTERM,
+    before any tracer is built.
 
     Under uvicorn the tracer is first built in a worker thread, where Python allows no signal
     handler: without this the spans still batched at shutdown would be lost.
     """
-    code = (
-        "import signal; from django.conf import settings; settings.INSTALLED_APPS; "
+    show = (
         "h = signal.getsignal(signal.SIGTERM); "
         "print('default' if h is signal.SIG_DFL else f'{h.__module__} {h.__qualname__}')"
     )
-
-    def handler(**extra: str) -> str:
-        return settings_value(tmp_path, code, **extra)
-
-    assert handler(OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:9") == (
-        "ot_views.tracers _flush_on_sigterm.<locals>.on_sigterm"
+    code = (
+        f"import signal; from django.conf import settings; settings.INSTALLED_APPS; {show}; "
+        f"import django; django.setup(); {show}"
     )
-    assert handler() == "default"  # the in-process buffer needs no hook
+
+    def handlers(**extra: str) -> list[str]:
+        return settings_value(tmp_path, code, **extra).splitlines()
+
+    assert handlers(OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:9") == [
+        "default",
+        "ot_views.otel.flush install_sigterm_flush.<locals>.on_sigterm",
+    ]
+    assert handlers() == ["default", "default"]  # the in-process buffer needs no hook
 
 
 def test_servers_die_with_a_killed_demo(tmp_path):

@@ -20,6 +20,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -73,6 +74,8 @@ def _env(tmp_path: Path, endpoint: str) -> dict[str, str]:
         DEMO_ONESHOT="1",
         DEMO_READY_TIMEOUT="30",
         OTEL_EXPORTER_OTLP_ENDPOINT=endpoint,
+        # Both the old and the stable convention names, so both are checked on the wire.
+        OTEL_SEMCONV_STABILITY_OPT_IN="http/dup,database/dup",
         NO_PROXY="*",
         no_proxy="*",
     )
@@ -118,6 +121,7 @@ def exported(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any
         yield {
             "result": result,
             "spans": spans,
+            "metrics": receiver.last_metrics(),
             "paths": list(receiver.paths),
             "endpoint": receiver.url,
             "tmp_path": tmp_path,
@@ -143,6 +147,42 @@ def _server(spans: list[dict[str, Any]], name: str, status: int) -> dict[str, An
     )
 
 
+def _http_server(
+    attributes: dict[str, Any], url: str, status: int
+) -> tuple[dict[str, Any], str, int]:
+    """Check a request span's HTTP convention attributes, old and stable names (http/dup),
+    against its URL; returns the other attributes, the user agent and the client port."""
+    rest = dict(attributes)
+    parts = urlsplit(url)
+    expected = {
+        "http.url": url,
+        "http.target": parts.path,
+        "url.path": parts.path,
+        "http.scheme": "http",
+        "url.scheme": "http",
+        "http.host": parts.netloc,
+        "net.host.name": parts.netloc,
+        "server.address": parts.netloc,
+        "net.host.port": parts.port,
+        "server.port": parts.port,
+        "http.server_name": "127.0.0.1",
+        "http.method": "GET",
+        "http.request.method": "GET",
+        "net.peer.ip": "127.0.0.1",
+        "client.address": "127.0.0.1",
+        "http.status_code": status,
+        "http.response.status_code": status,
+    }
+    got = {key: rest.pop(key, None) for key in expected}
+    assert got == expected
+    client_port = rest.pop("net.peer.port")
+    assert rest.pop("client.port") == client_port and client_port > 0
+    agent = rest.pop("http.user_agent")
+    assert rest.pop("user_agent.original") == agent
+    assert "peer.ipv4" not in rest  # OpenTracing's name, mapped
+    return rest, agent, client_port
+
+
 def _children(spans: list[dict[str, Any]], parent: dict[str, Any]) -> list[dict[str, Any]]:
     return [s for s in spans if s["parent_id"] == parent["span_id"]]
 
@@ -158,12 +198,17 @@ def _assert_query(
     assert span["status"] == PbStatus.STATUS_CODE_UNSET
     attributes = span["attributes"]
     assert attributes["component"] == "django.db"
-    assert attributes["db.type"] == "sql"
-    assert attributes["db.instance"] == f"default:{db}"
     verb, table = name.split(" ")
+    # The database conventions, old and stable names (database/dup).
+    assert attributes["db.system"] == attributes["db.system.name"] == "sqlite"
+    assert attributes["db.name"] == attributes["db.namespace"] == str(db)
+    assert attributes["db.operation"] == attributes["db.operation.name"] == verb
+    assert attributes["db.sql.table"] == attributes["db.collection.name"] == table
+    assert attributes["db.statement"] == attributes["db.query.text"]
     assert attributes["db.statement"].startswith(verb)
     assert f'"{table}"' in attributes["db.statement"]
     assert where in attributes["db.statement"]  # a placeholder where the value was
+    assert "db.type" not in attributes and "db.instance" not in attributes
 
 
 def test_demo_runs_against_the_collector_and_leaves_nothing_running(exported):
@@ -180,7 +225,7 @@ def test_demo_runs_against_the_collector_and_leaves_nothing_running(exported):
     # Both servers stopped with the demo (their flush on SIGTERM is what delivered the spans).
     for port in (int(services[1]), int(services[2])):
         _assert_closed(port)
-    assert set(exported["paths"]) == {"/v1/traces"}
+    assert set(exported["paths"]) == {"/v1/traces", "/v1/metrics"}
 
 
 def test_one_server_span_per_request_with_the_service_name(exported):
@@ -226,32 +271,32 @@ def test_availability_crosses_both_services_in_one_trace(exported):
     library_url, inventory_url = caller["attributes"]["http.url"], callee["attributes"]["http.url"]
     assert re.fullmatch(r"http://127\.0\.0\.1:\d+/api/books/1/availability/", library_url)
     assert re.fullmatch(r"http://127\.0\.0\.1:\d+/stock/1/", inventory_url)
-    assert {
-        k: v for k, v in caller["attributes"].items() if k not in {"http.url", "peer.ipv4"}
-    } == {
+    caller_rest, caller_agent, _ = _http_server(caller["attributes"], library_url, 200)
+    assert caller_agent == "ot-views-demo"
+    assert caller_rest == {
         "component": "django",
-        "http.method": "GET",
-        "http.status_code": 200,
         "http.route": "api/books/<pk>/availability/",
         "django.view": f"{VIEWS}.BookViewSet",
         "drf.action": "availability",
         "headers.user-agent": "ot-views-demo",
     }
-    assert caller["attributes"]["peer.ipv4"] == "127.0.0.1"
-    assert callee["attributes"] == {
+    callee_rest, _, _ = _http_server(callee["attributes"], inventory_url, 200)
+    assert callee_rest == {
         "component": "django",
-        "http.method": "GET",
-        "http.url": inventory_url,
-        "peer.ipv4": "127.0.0.1",
         "http.route": "stock/<int:pk>/",
         "django.view": f"{VIEWS}.StockView",
-        "http.status_code": 200,
     }
+    inventory_port = int(inventory_url.split(":")[2].split("/")[0])
     assert call["attributes"] == {
         "http.method": "GET",
+        "http.request.method": "GET",
         "http.url": inventory_url,  # the client span names the very URL the callee served
+        "url.full": inventory_url,
+        "server.address": "127.0.0.1",
+        "server.port": inventory_port,
         "peer.service": "inventory",
         "http.status_code": 200,
+        "http.response.status_code": 200,
     }
 
     # Both services' queries, each under its own side of the call, in the same trace.
@@ -269,6 +314,8 @@ def test_the_500_is_an_error_and_the_404_is_not(exported):
     assert _service(fee) == "library"
     assert fee["status"] == PbStatus.STATUS_CODE_ERROR
     assert fee["status_message"].startswith("ZeroDivisionError")
+    assert fee["attributes"]["error.type"] == "500"  # the stable conventions' error.type
+    assert fee["attributes"]["http.response.status_code"] == 500
     assert fee["attributes"]["http.route"] == "fees/"
     assert fee["attributes"]["django.view"] == f"{VIEWS}.loan_fee"
     assert fee["attributes"]["component"] == "django"
@@ -280,6 +327,7 @@ def test_the_500_is_an_error_and_the_404_is_not(exported):
 
     missing = _server(spans, "BookViewSet.retrieve", 404)
     assert missing["status"] == PbStatus.STATUS_CODE_UNSET  # a 4xx is not an error
+    assert "error.type" not in missing["attributes"]
     assert missing["attributes"]["http.url"].endswith("/api/books/999999/")
     assert missing["attributes"]["drf.action"] == "retrieve"
     # The query that found nothing is no error either.
@@ -311,13 +359,88 @@ def test_sql_spans_nest_under_their_request_with_placeholders_only(exported):
             assert "999999" not in str(value)
 
 
+def test_request_metrics_arrive_with_the_spans(exported):
+    """The HTTP server metrics, decoded from the OTLP metrics payload: one duration record per
+    request span, by route (never the raw path), in both conventions; no request left active."""
+    spans, metrics = exported["spans"], exported["metrics"]
+    assert metrics, "no metrics received"
+    for service in ("library", "inventory"):
+        servers = [s for s in spans if s["kind"] == SERVER and _service(s) == service]
+        expected: dict[tuple[Any, ...], int] = {}
+        for span in servers:
+            a = span["attributes"]
+            key = (
+                a["http.method"],
+                a.get("http.route"),
+                a["http.status_code"],
+                a.get("error.type"),
+            )
+            expected[key] = expected.get(key, 0) + 1
+        mine = [m for m in metrics if m["resource"].get("service.name") == service]
+        by_name: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
+        for row in mine:
+            by_name.setdefault((row["name"], row["unit"], row["kind"]), []).append(row)
+        assert set(by_name) == {
+            ("http.server.request.duration", "s", "histogram"),
+            ("http.server.duration", "ms", "histogram"),
+            ("http.server.active_requests", "{request}", "sum"),
+        }
+
+        stable: dict[tuple[Any, ...], int] = {}
+        for row in by_name[("http.server.request.duration", "s", "histogram")]:
+            a = row["attributes"]
+            assert set(a) <= {
+                "http.request.method",
+                "http.response.status_code",
+                "http.route",
+                "url.scheme",
+                "error.type",
+                "network.protocol.version",
+            }
+            assert a["url.scheme"] == "http"
+            assert 0 < row["sum"] < 60 * row["count"]  # seconds
+            key = (
+                a["http.request.method"],
+                a.get("http.route"),
+                a["http.response.status_code"],
+                a.get("error.type"),
+            )
+            stable[key] = stable.get(key, 0) + row["count"]
+        assert stable == expected, service
+
+        old: dict[tuple[Any, ...], int] = {}
+        for row in by_name[("http.server.duration", "ms", "histogram")]:
+            a = row["attributes"]
+            assert "http.url" not in a and "url.path" not in a
+            key = (a["http.method"], a.get("http.target"), a["http.status_code"])
+            old[key] = old.get(key, 0) + row["count"]
+        assert old == {(m, r, c): n for (m, r, c, _), n in expected.items()}, service
+
+        for row in by_name[("http.server.active_requests", "{request}", "sum")]:
+            assert row["value"] == 0, row  # every request counted in was counted out
+            assert set(row["attributes"]) <= {
+                "http.method",
+                "http.request.method",
+                "http.scheme",
+                "url.scheme",
+                "http.host",
+                "http.flavor",
+                "http.server_name",
+            }
+    # Routes, never raw paths: no data point names a concrete id.
+    for row in metrics:
+        for key in ("http.route", "http.target"):
+            value = str(row["attributes"].get(key, ""))
+            assert "/1/" not in value and "999999" not in value, row
+
+
 def test_trace_id_header_carries_the_w3c_trace_id_under_otel(rf):
     """The sample's X-Trace-Id is the id a collector shows: 32 hex digits from the shim."""
     from opentelemetry.sdk.trace.export import SimpleSpanProcessor
     from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
     from ot_views import span as request_span
-    from ot_views.tracers import otel_tracer
+    from ot_views.otel import otel_tracer
     from sample_api.library.middleware import trace_id
 
     exporter = InMemorySpanExporter()

@@ -1,4 +1,4 @@
-"""Zero cross-talk under concurrency, on real servers (DESIGN 4: one span per request, scope).
+"""Zero cross-talk under concurrency, on real servers (one span per request, scope).
 
 Each request carries its own parent context and a unique id. The view (or the middleware,
 through ``OPENTRACING_TRACED_ATTRIBUTES``) declares the id as a traced attribute and tags it on

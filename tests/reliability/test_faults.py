@@ -1,4 +1,4 @@
-"""A tracer that fails on a share of its calls never fails a request (DESIGN 6).
+"""A tracer that fails on a share of its calls never fails a request (docs/design.rst).
 
 A seeded ``FaultyTracer`` fails 20% of start, extract, inject, tag, log, rename, finish and
 scope activation calls while 16 threads drive the site through Django's ``WSGIHandler`` (the

@@ -1,4 +1,4 @@
-"""Hostile input never breaks a request or escapes the package (DESIGN 4, 5, 6).
+"""Hostile input never breaks a request or escapes the package.
 
 Property-based (hypothesis, derandomized so every run tries the same inputs): trace headers
 made of random bytes, huge, duplicated or non-ASCII; request attributes of every type; random

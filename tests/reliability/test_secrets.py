@@ -1,4 +1,4 @@
-"""No secret reaches a span, whichever place it travels in (DESIGN 5, redaction).
+"""No secret reaches a span, whichever place it travels in (docs/redaction.rst).
 
 A known secret goes in Authorization, Proxy-Authorization, X-Api-Key, X-CSRFToken and
 X-Auth-Token headers, in session, CSRF and token cookies, in token/password query parameters

@@ -1,4 +1,4 @@
-"""No secret reaches a span through DRF's ``data`` and ``query_params`` (DESIGN 5)."""
+"""No secret reaches a span through DRF's ``data`` and ``query_params`` (docs/redaction.rst)."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 
 ``SpanFileTracer`` lets a test read the spans of server processes it does not share memory
 with: each finished span becomes one JSON line in a per-process file. ``FaultyTracer`` fails a
-seeded share of every kind of call the package makes, to prove the failure policy (DESIGN 6).
+seeded share of every kind of call the package makes, to prove the failure policy.
 """
 
 from __future__ import annotations
