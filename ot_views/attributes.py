@@ -14,7 +14,11 @@ from collections.abc import Iterable, Iterator, Mapping
 from itertools import islice
 from typing import Any
 
+from django.db.models import Model, QuerySet
+from django.utils.functional import LazyObject, empty
+
 from . import reading
+from .reading import NOT_LOADED
 from .redaction import (
     MAX_JSON_BODY,
     MAX_PAIRS_SCAN,
@@ -107,6 +111,30 @@ def _items(mapping: Any) -> Iterator[tuple[Any, Any]]:
         yield from mapping.items()
 
 
+def settle(value: Any) -> Any:
+    """``value`` as it may be read without causing work the request did not do.
+
+    The same rule as ``reading.read`` for what a traced structure holds: an unevaluated lazy
+    object or query set is ``[not loaded]`` (asking it anything, even whether it is a mapping,
+    would evaluate it), and a model instance with deferred fields is written by its primary key
+    (its ``__str__`` could load them).
+    """
+    if isinstance(value, LazyObject):
+        wrapped = object.__getattribute__(value, "_wrapped")
+        if wrapped is empty:
+            return NOT_LOADED
+        value = wrapped
+    if isinstance(value, QuerySet):
+        return value if value._result_cache is not None else NOT_LOADED
+    if isinstance(value, Model):
+        try:
+            if value.get_deferred_fields():
+                return f"<{type(value).__name__}: pk={value.pk!r}>"
+        except Exception:
+            return NOT_LOADED
+    return value
+
+
 def _is_mapping(value: Any) -> bool:
     return isinstance(value, Mapping) or callable(getattr(value, "lists", None))
 
@@ -132,14 +160,15 @@ def flatten(
     if redactor.policy.matches(key):
         yield key, REDACTED
         return
-    if value.__class__ is str:  # the common leaf (every META value): no structure to look into
+    if type(value) is str:  # the common leaf (every META value): no structure to look into
         text = render(value, redactor)
         if text is not None:
             yield key, text
         return
+    value = settle(value)
     if _is_mapping(value) or (
         isinstance(value, _CONTAINERS)
-        and any(_is_structure(v) for v in islice(value, MAX_TAGS_PER_ATTRIBUTE))
+        and any(_is_structure(settle(v)) for v in islice(value, MAX_TAGS_PER_ATTRIBUTE))
     ):
         if depth >= MAX_DEPTH:
             yield key, DEPTH_MARKER
@@ -156,7 +185,7 @@ def flatten(
                 yield cut_key(f"{key}.{sub}"), REDACTED
                 continue
             child = f"{key}.{sub}"
-            if sub_value.__class__ is str and len(child) <= MAX_KEY_LENGTH:
+            if type(sub_value) is str and len(child) <= MAX_KEY_LENGTH:
                 # A plain leaf, judged here as the recursive call would (no generator per tag).
                 if matches(child):
                     yield child, REDACTED
@@ -201,6 +230,7 @@ def _render_sequence(value: Any) -> str:
         if len(parts) == MAX_LIST_ITEMS or size > MAX_VALUE_LENGTH:
             parts.append(CUT)
             break
+        item = settle(item)
         if isinstance(item, str):
             item = item[:MAX_VALUE_LENGTH]
         part = repr(item) if isinstance(item, _SCALARS) else str(item)[:MAX_VALUE_LENGTH]
@@ -268,6 +298,7 @@ def _write_structure(
 ) -> None:
     if size[0] > MAX_VALUE_LENGTH:
         return
+    value = settle(value)
     if _is_mapping(value) or isinstance(value, _CONTAINERS):
         if depth >= MAX_DEPTH * 2:
             out.append(DEPTH_MARKER)

@@ -36,6 +36,7 @@ __all__ = [
     "Secrets",
     "collect_secrets",
     "exception_message",
+    "query_secrets",
     "redact_query",
     "redact_text",
     "redact_userinfo",
@@ -276,13 +277,14 @@ def _decoded(key: str) -> str:
 def redact_userinfo(text: str) -> str:
     """``https://alice:pw@host/`` -> ``https://[REDACTED]@host/``, for every URL in ``text``.
 
-    Scheme-relative (``//alice:pw@host``) and backslashed (``https:\\\\alice:pw@host``, which
-    browsers read the same) authorities too. Linear: each authority is scanned from its ``//``
+    Scheme-relative (``//alice:pw@host``), backslashed and single-slashed
+    (``https:\\\\alice:pw@host``, ``https:/alice:pw@host``, which browsers read the same)
+    authorities too. Linear: each authority is scanned from its ``//``
     to the first ``/``, so no character is looked at twice however they are arranged.
     """
     if "@" not in text:
         return text
-    if "//" not in text and "\\\\" not in text:
+    if _AUTHORITY_OPENER.search(text) is None:
         # A bare authority (a Host header): ``user:password@host``, a single token.
         userinfo, _, host = text.rpartition("@")
         if ":" in userinfo and not any(c in _AUTHORITY_END for c in userinfo):
@@ -291,14 +293,8 @@ def redact_userinfo(text: str) -> str:
     out: list[str] = []
     emitted = 0
     size = len(text)
-    # The next "//" and "\\\\" are each looked up again only once the scan has passed them,
-    # so the whole text is searched for each at most once.
-    slash = text.find("//")
-    back = text.find("\\\\")
-    found = _first(slash, back)
-    while found >= 0:
-        start = found + 2
-        end = start
+    for opener in _AUTHORITY_OPENER.finditer(text):
+        start = end = opener.end()
         while end < size and text[end] not in _AUTHORITY_END:
             end += 1
         at = text.rfind("@", start, end)
@@ -306,23 +302,14 @@ def redact_userinfo(text: str) -> str:
             out.append(text[emitted:start])
             out.append(REDACTED)
             emitted = at
-        if 0 <= slash <= found:
-            slash = text.find("//", found + 1)
-        if 0 <= back <= found:
-            back = text.find("\\\\", found + 1)
-        found = _first(slash, back)
     out.append(text[emitted:])
     return "".join(out)
 
 
-def _first(a: int, b: int) -> int:
-    if a < 0:
-        return b
-    if b < 0:
-        return a
-    return min(a, b)
-
-
+#: What opens an authority: ``//`` and the spellings browsers read the same (``\\\\``, and one
+#: slash or backslash, or a mix, after a scheme's colon). A run of one character class after
+#: another: linear, nothing to backtrack into.
+_AUTHORITY_OPENER = re.compile(r"[:/\\][/\\]+")
 _AUTHORITY_END = frozenset("/?#\\ \t\r\n\"'<>")
 
 
@@ -382,6 +369,10 @@ def _variants(value: str) -> Iterator[str]:
     yield quote(value, safe="")
     yield quote(value, safe="/:@&+$,-_.!~*'()")  # as escape_uri_path() writes a path
     yield repr(value)[1:-1]
+    try:
+        yield repr(value.encode("utf-8"))[2:-1]  # quoted as bytes: b'caf\\xc3\\xa9'
+    except UnicodeEncodeError:
+        pass
     try:
         yield json.dumps(value)[1:-1]
     except Exception:
@@ -484,6 +475,13 @@ def _from_request(request: Any, policy: KeyPolicy, found: list[str]) -> None:
         _from_cookies(cookie, found)
 
 
+def query_secrets(query: str, policy: KeyPolicy) -> Secrets:
+    """The values of a query string's sensitive keys, as secrets to scrub."""
+    found: list[str] = []
+    _from_pairs(query, policy, found)
+    return Secrets(found) if found else NO_SECRETS
+
+
 def _from_cookies(header: str, found: list[str]) -> None:
     """Every cookie value, raw and as Django parses it (unquoted, octal escapes decoded)."""
     from django.http.cookie import parse_cookie
@@ -582,6 +580,10 @@ def _from_structure(
 
 
 def _children(item: Any) -> Iterator[tuple[Any, Any]]:
+    from django.utils.functional import LazyObject
+
+    if isinstance(item, LazyObject):
+        return  # asking a lazy object anything would evaluate it: not ours to cause
     lists = getattr(item, "lists", None)
     if callable(lists):
         for key, values in lists():

@@ -631,7 +631,12 @@ def _url(request: HttpRequest, meta: Any, policy: redaction.KeyPolicy) -> str:
     url = f"{scheme}://{host[: attributes.MAX_VALUE_LENGTH]}{path}"
     query = meta.get("QUERY_STRING")
     if query and len(url) < attributes.MAX_VALUE_LENGTH:
-        url = f"{url}?{redaction.redact_query(query, policy)}"
+        redacted = redaction.redact_query(query, policy)
+        url = f"{url}?{redacted}"
+        if redacted != query[: redaction.MAX_PAIRS_SCAN]:
+            # A sensitive value was found: it goes wherever else the URL repeats it too
+            # (``?token=S&next=/x/S``). Only then, so a plain query costs nothing more.
+            url = redaction.query_secrets(query, policy).scrub(url)
     if len(url) > attributes.MAX_VALUE_LENGTH:
         url = url[: attributes.MAX_VALUE_LENGTH]
     return url
