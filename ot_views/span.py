@@ -372,7 +372,9 @@ def record_exception(
         safe = redaction.exception_message(exc)
     whole = False
     if isinstance(safe, str):
-        text = redactor.text(safe, MAX_MESSAGE_LENGTH)
+        # Already made safe by whoever set it (field names, a scrubbed database message): only
+        # the request's own secrets are looked for, the text keeps its shape.
+        text = redaction.scrub_bounded(safe, MAX_MESSAGE_LENGTH, redactor.secrets)
     else:
         raw = _exception_text(exc)
         text = redactor.text(raw, MAX_MESSAGE_LENGTH)
