@@ -153,7 +153,7 @@ def check_settings(example: Example) -> None:
         problem = type_error(name, value)
         assert problem is None, f"{example.where}: {name} {problem}"
         if name.endswith(("_CALLABLE", "_CB")) and isinstance(value, str):
-            if value.startswith("ot_views.tracers") and not _has_otel():
+            if value.startswith(("ot_views.tracers", "ot_views.otel")) and not _has_otel():
                 continue  # the otel extra is not installed in this environment
             if value.startswith("ot_views"):  # the package's own paths must exist
                 assert callable(import_string(value)), f"{example.where}: {value}"
