@@ -81,23 +81,6 @@ class Redactor:
         return scrub_bounded(text, limit, self.secrets)
 
 
-def resolve(target: Any, dotted: str) -> Any:
-    """Walk ``dotted`` from ``target`` through attributes and mapping keys.
-
-    Raises whatever the walk raises; the caller treats any exception as "skip this attribute".
-    """
-    value = target
-    for part in dotted.split("."):
-        if isinstance(value, Mapping):
-            try:
-                value = value[part]
-                continue
-            except KeyError:
-                pass
-        value = getattr(value, part)
-    return value
-
-
 def cut_key(key: str) -> str:
     return key if len(key) <= MAX_KEY_LENGTH else key[: MAX_KEY_LENGTH - 1] + CUT
 

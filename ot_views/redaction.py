@@ -210,10 +210,6 @@ class KeyPolicy:
         return False
 
 
-def policy_for(entries: Iterable[str]) -> KeyPolicy:
-    return KeyPolicy(entries)
-
-
 def pairs(text: str) -> Iterator[tuple[str, str | None]]:
     """The ``(raw key, raw value)`` pairs of a query string, split as Django splits them.
 
