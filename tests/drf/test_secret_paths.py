@@ -22,6 +22,7 @@ from ot_views import trace
 from ot_views.redaction import REDACTED
 from ot_views.testing import server_span, traced
 from ot_views_drf import TracedAPIView
+from tests.reliability.secrets_check import span_text as dump
 
 SECRET = "Dr7-S3CRET-token-0f2e"
 
@@ -109,14 +110,6 @@ urlpatterns = [
     path("validating-outer/", validating_outer_trace),
     path("quoting/", quoting),
 ]
-
-
-def dump(span: Any) -> str:
-    parts = [repr(span.operation_name), repr(span.tags)]
-    for log in span.logs:
-        parts.append(repr(log.key_values))
-        parts.extend(str(v) for v in log.key_values.values())
-    return "\n".join(parts)
 
 
 def call(method: str, url: str, middleware: bool = False, **kwargs: Any) -> Any:

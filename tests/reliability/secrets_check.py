@@ -60,3 +60,12 @@ def span_dump(operation_name: Any, tags: Any, logs: Any) -> str:
 
 def leaks(text: str) -> list[str]:
     return [needle for needle in NEEDLES if needle in text]
+
+
+def span_text(span: Any) -> str:
+    """One finished MockSpan as text: operation name, tags, and each log field, repr and str."""
+    parts = [repr(span.operation_name), repr(span.tags)]
+    for log in span.logs:
+        parts.append(repr(log.key_values))
+        parts.extend(str(v) for v in log.key_values.values())
+    return "\n".join(parts)

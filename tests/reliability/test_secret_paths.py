@@ -26,17 +26,11 @@ from ot_views import TracedView, trace
 from ot_views.redaction import DEFAULT_REDACTED_KEYS, REDACTED, KeyPolicy
 from ot_views.testing import server_span, traced
 
+from .secrets_check import span_text as dump
+
 SECRET = "Hq9-S3CRET-value-71c"
 
 pytestmark = pytest.mark.urls(__name__)
-
-
-def dump(span: Any) -> str:
-    parts = [repr(span.operation_name), repr(span.tags)]
-    for log in span.logs:
-        parts.append(repr(log.key_values))
-        parts.extend(str(v) for v in log.key_values.values())
-    return "\n".join(parts)
 
 
 def assert_clean(span: Any, secret: str = SECRET) -> None:
