@@ -102,7 +102,8 @@ clean:
 # reuses the last run's results for unchanged functions.
 .PHONY: mutation
 MUTMUT := mutmut>=3.8,<4
-MUTATION_MODULES := ot_views/span.py ot_views/attributes.py ot_views/redaction.py ot_views/propagation.py \
+MUTATION_MODULES := ot_views/span.py ot_views/attributes.py ot_views/redaction.py ot_views/reading.py \
+	ot_views/propagation.py ot_views/adapters.py ot_views/tracer.py ot_views/faults.py \
 	ot_views/middleware.py ot_views/mixins.py ot_views/decorators.py ot_views/naming.py \
 	ot_views_drf/mixins.py
 MUTATION_JOBS ?= 2
