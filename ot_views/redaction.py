@@ -175,10 +175,6 @@ class KeyPolicy:
                 self._cache[key] = cached
         return cached
 
-    # ``re.Pattern``-like spelling, for code written against the old compiled-regex setting.
-    def search(self, key: Any) -> bool:
-        return self.matches(key)
-
     def _judge(self, key: str) -> bool:
         if not key.isascii():
             # WSGI hands query keys and headers over as latin-1 text; Django decodes the bytes
@@ -342,9 +338,6 @@ class Secrets:
 
     def __bool__(self) -> bool:
         return bool(self._needles)
-
-    def found_in(self, text: str) -> bool:
-        return any(needle in text for needle in self._needles)
 
     def scrub(self, text: str) -> str:
         for needle in self._needles:

@@ -6,6 +6,8 @@ import opentracing
 import pytest
 from django.http import HttpResponse
 from django.test import Client
+from opentracing.mocktracer import MockTracer
+from opentracing.scope_managers import ThreadLocalScopeManager
 
 from ot_views import DjangoTracer, DjangoTracing, get_span, get_tracer
 from ot_views.testing import make_tracer, server_span
@@ -43,6 +45,22 @@ def test_trace_method_uses_its_tracer(rf, tracer):
     assert span.operation_name == "wrapped"
     assert span.tags["path"] == "/w/"
     assert tracer.finished_spans() == []
+
+
+def test_inject_headers_method_uses_its_tracer(tracer):
+    # The span active on the wrapper's own tracer is carried, into the caller's dict, even
+    # though the tracer requests use (the ``tracer`` fixture) has nothing active.
+    # A scope manager of its own: the default one is shared by every tracer in the context.
+    own = MockTracer(scope_manager=ThreadLocalScopeManager())
+    wrapper = DjangoTracer(own)
+    with own.start_active_span("call") as scope:
+        headers = {"accept": "json"}
+        out = wrapper.inject_headers(headers)
+        context = scope.span.context
+    assert out is headers
+    assert out["accept"] == "json"
+    assert out["ot-tracer-traceid"] == f"{context.trace_id:x}"
+    assert out["ot-tracer-spanid"] == f"{context.span_id:x}"
 
 
 def test_seed_style_settings_work(settings):

@@ -69,3 +69,24 @@ def test_query_without_sensitive_keys_is_kept_verbatim(tracer):
     Client().get("/plain/?q=caf%C3%A9&page=2&sort=-date+asc")
     url = server_span(tracer).tags["http.url"]
     assert url == "http://testserver/plain/?q=caf%C3%A9&page=2&sort=-date+asc"
+
+
+@pytest.mark.parametrize(
+    ("value", "kept"),
+    [
+        # a value that is itself a list of pairs (a forwarded cookie, a filter): the sensitive
+        # inner pair loses its value, wherever it sits in the list
+        ("a=1;b=2;token=s3cr3t", f"a=1;b=2;token={REDACTED}"),
+        ("a=1,pass=s3cr3t;c=3", f"a=1,pass={REDACTED}"),
+        # an inner value with "=" in it is cut at the name's first "="
+        ("token=abc=def", f"token={REDACTED}"),
+        # inner pairs with nothing sensitive, or nothing to hide, stay as sent
+        ("a=1;b=2", "a=1;b=2"),
+        ("a=;token", "a=;token"),
+        ("token=;a=1", "token=;a=1"),
+    ],
+)
+def test_sensitive_pair_inside_a_query_value(tracer, value, kept):
+    Client().get(f"/plain/?filter={value}&page=2")
+    url = server_span(tracer).tags["http.url"]
+    assert url == f"http://testserver/plain/?filter={kept}&page=2"
