@@ -102,6 +102,7 @@ clean:
 # reuses the last run's results for unchanged functions.
 .PHONY: mutation
 MUTMUT := mutmut>=3.8,<4
+PYTEST_TIMEOUT := pytest-timeout>=2.3,<3
 MUTATION_MODULES := ot_views/span.py ot_views/attributes.py ot_views/redaction.py ot_views/reading.py \
 	ot_views/propagation.py ot_views/adapters.py ot_views/tracer.py ot_views/faults.py \
 	ot_views/middleware.py ot_views/mixins.py ot_views/decorators.py ot_views/naming.py \
@@ -109,8 +110,8 @@ MUTATION_MODULES := ot_views/span.py ot_views/attributes.py ot_views/redaction.p
 MUTATION_JOBS ?= 2
 MUTATION_ARGS ?=
 mutation: $(STAMP)
-	$(PY) -c "import importlib.metadata as m; m.version('mutmut')" 2>/dev/null \
-	  || $(PY) -m pip install --quiet "$(MUTMUT)"
+	$(PY) -c "import importlib.metadata as m; m.version('mutmut'); m.version('pytest-timeout')" \
+	  2>/dev/null || $(PY) -m pip install --quiet "$(MUTMUT)" "$(PYTEST_TIMEOUT)"
 	$(PY) scripts/mutation.py --modules "$(MUTATION_MODULES)" --jobs $(MUTATION_JOBS) $(MUTATION_ARGS)
 
 # The documentation site (docs/), warnings as errors. Sphinx goes into .venv from

@@ -40,6 +40,10 @@ COPIED = ("ot_views", "ot_views_drf", "tests", "pyproject.toml")
 TEST_ARGS = (
     "-p",
     "no:cacheprovider",
+    # A mutant that loops forever (``i += 1`` -> ``i = 1``) or never wakes an awaiting task fails
+    # its first test after 10 s (pytest-timeout; the slowest test takes about 3 s), instead of
+    # holding a worker for mutmut's budget of 1.5 times all its tests' time (up to 30 s).
+    "--timeout=10",
     "-m",
     "not slow",
     "--ignore=tests/e2e",
