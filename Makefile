@@ -97,7 +97,7 @@ clean:
 
 # Mutation testing of the core (mutmut 3, installed here: not a `make test` dependency). The fast
 # test subset on two workers; prints module, mutants, killed, equivalent, score. Equivalent
-# mutants are listed with the reason in mutation/equivalents.txt. Takes 1.5-2 hours on a busy
+# mutants are listed with the reason in mutation/equivalents/ (a file per module). Takes 1.5-2 hours on a busy
 # 2-core machine (docs/mutation.rst), so it is not part of `make test`. MUTATION_ARGS=--keep
 # reuses the last run's results for unchanged functions.
 .PHONY: mutation

@@ -7,11 +7,12 @@ configuration never touch the checkout. Each mutant runs only the tests that rea
 function in a first, unmutated run; the tests are the fast subset (no real servers, sample
 project, browser or OpenTelemetry exporter).
 
-A surviving mutant that changes nothing observable is listed in ``mutation/equivalents.txt``
-with the reason. mutmut names mutants by position (``x_begin__mutmut_12``), and positions shift
-with every edit, so an entry is keyed on what does not: the module, the function, the source
-line as written and the line mutmut turns it into. An entry stays valid until one of those
-lines is edited; entries that no longer match a survivor are printed as stale.
+A surviving mutant that changes nothing observable is listed in ``mutation/equivalents/``
+(one file per module) with the reason. mutmut names mutants by position
+(``x_begin__mutmut_12``), and positions shift with every edit, so an entry is keyed on what does
+not: the module, the function, the source line as written and the line mutmut turns it into. An
+entry stays valid until one of those lines is edited; entries that no longer match a survivor
+are printed as stale.
 
 The score of a module is killed / (mutants - equivalent). Timeouts count as killed (the mutant
 made the tests hang, which a test run notices); "no tests" and "suspicious" count as survivors.
@@ -31,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-EQUIVALENTS = ROOT / "mutation" / "equivalents.txt"
+EQUIVALENTS = ROOT / "mutation" / "equivalents"
 #: What the scratch copy needs: the packages under test, the tests, the pytest configuration.
 COPIED = ("ot_views", "ot_views_drf", "tests", "pyproject.toml")
 #: The fast subset: everything but real servers, the sample project, the browser and OTLP, and
@@ -92,11 +93,16 @@ class Row:
         return 100.0 * self.killed / counted if counted else 100.0
 
 
-def read_equivalents(path: Path) -> dict[Identity, str]:
+def read_equivalents(folder: Path) -> dict[Identity, str]:
     """Blocks of ``[module] function``, ``- line``..., ``+ line``..., ``why: reason``."""
     entries: dict[Identity, str] = {}
-    if not path.exists():
-        return entries
+    for path in sorted(folder.glob("*.txt")):
+        entries.update(_read_blocks(path))
+    return entries
+
+
+def _read_blocks(path: Path) -> dict[Identity, str]:
+    entries: dict[Identity, str] = {}
     blocks = [b for b in path.read_text(encoding="utf-8").split("\n\n") if b.strip()]
     for block in blocks:
         lines = [ln for ln in block.splitlines() if ln.strip() and not ln.startswith("#")]
