@@ -157,6 +157,8 @@ def prepare(work: Path, modules: list[str], test_args: Iterable[str], fresh: boo
             )
         else:
             shutil.copy2(source, target)
+    # The root conftest of the scratch copy: fresh thread pools in each forked mutant run.
+    shutil.copy2(ROOT / "mutation" / "conftest.py", work / "conftest.py")
     for name in NOT_COPIED:  # mutmut copies tests/ into mutants/ without removing old files
         for stale in (work / "mutants" / "tests").rglob(name):
             stale.unlink()
@@ -166,6 +168,7 @@ def prepare(work: Path, modules: list[str], test_args: Iterable[str], fresh: boo
     lines += ["only_mutate ="] + [f"    {m}" for m in modules]
     lines += ["pytest_add_cli_args ="] + [f"    {a}" for a in test_args]
     lines += ["pytest_add_cli_args_test_selection =", "    tests"]
+    lines += ["also_copy =", "    conftest.py"]
     # The scratch copy is no git checkout; mutmut compares function hashes instead.
     lines += ["use_git_change_detection = false", "use_setproctitle = false"]
     # A mutant that makes a test hang is a kill; give up on it soon (CPU seconds, so the limit
