@@ -231,6 +231,12 @@ def main() -> int:
         "--report-only", action="store_true", help="tabulate the last run without running"
     )
     parser.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="folder for survivors.txt and table.json (default: the work folder)",
+    )
+    parser.add_argument(
         "--only",
         default="",
         help="with --keep: (re)run only the mutants matching these space-separated globs,"
@@ -244,6 +250,7 @@ def main() -> int:
     args = parser.parse_args()
     modules = args.modules.split()
     work = args.work.resolve()
+    out = (args.out or work).resolve()
     elapsed = None
     if not args.report_only:
         prepare(work, modules, TEST_ARGS, fresh=not args.keep)
@@ -258,7 +265,8 @@ def main() -> int:
             used.clear()
     rows = tabulate(work, modules, read_equivalents(EQUIVALENTS))
 
-    survivors_file = work / "survivors.txt"
+    out.mkdir(parents=True, exist_ok=True)
+    survivors_file = out / "survivors.txt"
     with survivors_file.open("w", encoding="utf-8") as out:
         for row in rows.values():
             for mutant, ident, status in row.survivors:
@@ -298,7 +306,7 @@ def main() -> int:
         m: {"mutants": r.mutants, "killed": r.killed, "equivalent": r.equivalent}
         for m, r in rows.items()
     }
-    (work / "table.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
+    (out / "table.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
     return 0
 
 
