@@ -250,7 +250,7 @@ def main() -> int:
     args = parser.parse_args()
     modules = args.modules.split()
     work = args.work.resolve()
-    out = (args.out or work).resolve()
+    out_dir = (args.out or work).resolve()
     elapsed = None
     if not args.report_only:
         prepare(work, modules, TEST_ARGS, fresh=not args.keep)
@@ -265,8 +265,8 @@ def main() -> int:
             used.clear()
     rows = tabulate(work, modules, read_equivalents(EQUIVALENTS))
 
-    out.mkdir(parents=True, exist_ok=True)
-    survivors_file = out / "survivors.txt"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    survivors_file = out_dir / "survivors.txt"
     with survivors_file.open("w", encoding="utf-8") as out:
         for row in rows.values():
             for mutant, ident, status in row.survivors:
@@ -306,7 +306,7 @@ def main() -> int:
         m: {"mutants": r.mutants, "killed": r.killed, "equivalent": r.equivalent}
         for m, r in rows.items()
     }
-    (out / "table.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
+    (out_dir / "table.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
     return 0
 
 
