@@ -14,6 +14,8 @@ from django.core.exceptions import ValidationError
 from django.test import RequestFactory
 
 from ot_views.redaction import (
+    MAX_COOKIES,
+    MAX_JSON_BODY,
     MAX_SECRETS,
     REDACTED,
     KeyPolicy,
@@ -94,3 +96,55 @@ def test_validation_errors_are_logged_as_field_names_only():
     assert exception_message(exc) == "Invalid input for: email, password"
     assert exception_message(ValidationError("hunter2 is bad")) == "Invalid input."
     assert exception_message(ValueError("fine")) is None
+
+
+def test_a_json_body_of_up_to_max_json_body_bytes_is_read_for_secrets():
+    def body_of(size: int) -> Any:
+        doc = {"password": "json-secret", "pad": ""}
+        doc["pad"] = "p" * (size - len(json.dumps(doc)))
+        request = RequestFactory().post("/", data=json.dumps(doc), content_type="application/json")
+        request.body  # noqa: B018
+        assert len(request.body) == size
+        return request
+
+    assert collect_secrets(body_of(MAX_JSON_BODY), POLICY).scrub("json-secret") == R
+    beyond = collect_secrets(body_of(MAX_JSON_BODY + 1), POLICY)
+    assert beyond.scrub("json-secret") == "json-secret"
+
+
+def test_cookie_values_are_secrets_up_to_max_cookies():
+    values = [f"cv-{i:04d}" for i in range(MAX_COOKIES + 1)]
+    header = "; ".join(f"c{i}={v}" for i, v in enumerate(values))
+    secrets = collect_secrets(RequestFactory().get("/", HTTP_COOKIE=header), POLICY)
+    assert secrets.scrub(values[0]) == R
+    assert secrets.scrub(values[MAX_COOKIES - 1]) == R
+    assert secrets.scrub(values[MAX_COOKIES]) == values[MAX_COOKIES]
+
+
+def test_a_quoted_cookie_is_a_secret_as_django_reads_it_too():
+    request = RequestFactory().get("/", HTTP_COOKIE='sid="ab\\054cd"')
+    assert collect_secrets(request, POLICY).scrub("ab,cd") == R
+
+
+def test_sensitive_url_kwargs_and_the_session_key_are_secrets():
+    class Match:
+        kwargs = {"token": "url-tok-1", "page": "visible"}
+
+    class Session:
+        _session_key = "sess-key-1"
+
+    request = RequestFactory().get("/")
+    request.resolver_match = Match()
+    request.session = Session()
+    secrets = collect_secrets(request, POLICY)
+    assert secrets.scrub("url-tok-1 sess-key-1 visible") == f"{R} {R} visible"
+
+
+def test_validation_error_field_names_are_bounded():
+    fields = {f"f{i:02d}": ["bad"] for i in range(40)}
+    message = exception_message(ValidationError(fields))
+    assert message == "Invalid input for: " + ", ".join(f"f{i:02d}" for i in range(32))
+    long_name = "n" * 65
+    assert exception_message(ValidationError({long_name: ["x"]})) == (
+        "Invalid input for: " + "n" * 64
+    )
