@@ -102,3 +102,15 @@ def test_an_unreadable_auth_takes_no_secret_slot():
     drf.auth = Unreadable()
     secrets = collect_secrets(plain(), POLICY, drf)
     assert secrets.scrub("pw-0000 last-one") == f"{R} {R}"
+
+
+def test_drf_validation_errors_are_logged_as_field_names_only():
+    from rest_framework.exceptions import ValidationError
+
+    from ot_views.redaction import exception_message
+
+    fields = {f"f{i:02d}": ["hunter2"] for i in range(40)}
+    expected = "Invalid input for: " + ", ".join(f"f{i:02d}" for i in range(32))
+    assert exception_message(ValidationError(fields)) == expected
+    assert exception_message(ValidationError({"n" * 65: ["x"]})) == "Invalid input for: " + "n" * 64
+    assert exception_message(ValidationError(["hunter2 is bad"])) == "Invalid input."
