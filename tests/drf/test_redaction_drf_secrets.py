@@ -42,9 +42,10 @@ def test_parsed_data_under_sensitive_keys_are_secrets():
 
 
 def test_fields_marked_by_sensitive_post_parameters_are_secrets():
-    django, drf = drf_request({"pin": "98765", "note": "visible"})
+    # Data DRF parsed from a stream the Django request no longer holds: only DRF's data has it.
+    django, drf = drf_request()
     django.sensitive_post_parameters = ["pin"]
-    drf.data  # noqa: B018
+    drf._full_data = {"pin": "98765", "note": "visible"}
     secrets = collect_secrets(plain(), POLICY, drf)
     assert secrets.scrub("98765 visible") == f"{R} visible"
 
