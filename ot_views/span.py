@@ -513,11 +513,11 @@ def finish_with_request(rs: RequestSpan, request: HttpRequest) -> None:
 
 
 def _exception_text(exc: BaseException) -> str:
+    # str() itself raises TypeError when __str__ returns something else than a str.
     try:
-        text = str(exc)
+        return str(exc)
     except Exception:
         return "<unprintable exception>"
-    return text if isinstance(text, str) else "<unprintable exception>"
 
 
 def _stack(exc: BaseException, message: str, redactor: Redactor, names_only: bool = False) -> str:
