@@ -624,7 +624,9 @@ def _url(request: HttpRequest, meta: Any, policy: redaction.KeyPolicy) -> str:
             host = f"{host}:{port}"
     elif "@" in host:
         host = redaction.REDACTED + "@" + host[: attributes.MAX_VALUE_LENGTH].rpartition("@")[2]
-    path = request.path[: attributes.MAX_VALUE_LENGTH * 4]
+    # Enough of the path for a secret (as long as one may be) that starts where the tag can
+    # still show it: cut shorter, such a secret would be found only in part and shown.
+    path = request.path[: attributes.MAX_VALUE_LENGTH + redaction.MAX_SECRET_LENGTH]
     if _PLAIN_PATH.fullmatch(path) is None:
         path = escape_uri_path(path)
     match = request.__dict__.get("resolver_match")
