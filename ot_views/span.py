@@ -626,7 +626,8 @@ def _url(request: HttpRequest, meta: Any, policy: redaction.KeyPolicy) -> str:
         path = _redact_kwargs(path, match, policy)
     url = f"{scheme}://{host[: attributes.MAX_VALUE_LENGTH]}{path}"
     query = meta.get("QUERY_STRING")
-    if query and len(url) < attributes.MAX_VALUE_LENGTH:
+    if query:
+        # Even when the query falls past the cut: its secrets may also be in the path.
         redacted = redaction.redact_query(query, policy)
         url = f"{url}?{redacted}"
         if redacted != query[: redaction.MAX_PAIRS_SCAN]:

@@ -74,3 +74,12 @@ def test_token_as_long_as_a_secret_may_be_is_redacted_whole(tracer, settings, mi
     url = server_span(tracer).tags["http.url"]
     assert url == f"http://testserver/reset/MTIz/{REDACTED}/"[:MAX_VALUE_LENGTH]
     assert token[:8] not in url
+
+
+def test_query_secret_repeated_in_a_long_path_is_redacted(tracer, with_middleware):
+    # The query itself is past the tag's cut, but its secret shows in the path before it.
+    secret = "c4q-s3cr3t-t0ken"
+    padding = "p" * MAX_VALUE_LENGTH
+    Client().get(f"/nowhere/{secret}/{padding}/?token={secret}")
+    url = server_span(tracer).tags["http.url"]
+    assert url == f"http://testserver/nowhere/{REDACTED}/{padding}"[:MAX_VALUE_LENGTH]
