@@ -78,3 +78,32 @@ def test_secret_quoted_by_a_frame_line_is_scrubbed(tracer, rf):
     [log] = [log.key_values for log in server_span(tracer).logs]
     assert "c4q-literal-s3cr3t" not in log["stack"]
     assert f'deny(request.GET["token"] == "{REDACTED}")' in log["stack"]
+
+
+class BrokenLoader:
+    """A module loader whose source lookup fails: formatting a traceback through it raises."""
+
+    def get_source(self, name):
+        raise RuntimeError("loader broken")
+
+
+def ghost_raiser():
+    namespace = {"__name__": "ot_views_ghost_module", "__loader__": BrokenLoader()}
+    source = "def raiser():\n    raise ValueError('from a module without source')\n"
+    exec(compile(source, "/nonexistent/ot_views_ghost_module.py", "exec"), namespace)
+    return namespace["raiser"]
+
+
+class Ghost(TracedView):
+    raiser = staticmethod(ghost_raiser())
+
+    def get(self, request):
+        self.raiser()
+
+
+def test_traceback_that_cannot_be_formatted_leaves_the_message(tracer, rf):
+    with pytest.raises(ValueError, match="without source"):
+        Ghost.as_view()(rf.get("/x/"))
+    [log] = [log.key_values for log in server_span(tracer).logs]
+    assert log["message"] == "from a module without source"
+    assert log["stack"] == "ValueError: from a module without source\n"
