@@ -9,8 +9,10 @@ texts, or by type only when the exception carried a safe message of its own.
 from __future__ import annotations
 
 import pytest
+from django.test import RequestFactory
 
 from ot_views import TracedView
+from ot_views.attributes import REDACTED
 from ot_views.span import MAX_CHAINED, MAX_MESSAGE_LENGTH, SAFE_MESSAGE_ATTR
 from ot_views.testing import server_span
 
@@ -132,3 +134,26 @@ def test_status_code_that_is_not_an_int_is_a_server_error(tracer, rf, status_cod
     assert log["error.kind"] == "Odd"
     assert span.tags["error"] is True
     assert span.tags["http.status_code"] == 500
+
+
+def test_safe_message_is_cut_to_its_limit(tracer, rf):
+    def make():
+        exc = RuntimeError("raw")
+        setattr(exc, SAFE_MESSAGE_ATTR, "s" * (MAX_MESSAGE_LENGTH + 10))
+        return exc
+
+    log = error_log(tracer, rf, make)
+    assert log["message"] == "s" * MAX_MESSAGE_LENGTH
+
+
+def test_safe_message_is_scrubbed_of_the_request_secrets(tracer):
+    class Quotes(Fails):
+        def get(self, request):
+            exc = RuntimeError("raw")
+            setattr(exc, SAFE_MESSAGE_ATTR, f"value {request.GET['token']} refused")
+            raise exc
+
+    with pytest.raises(RuntimeError):
+        Quotes.as_view()(RequestFactory().get("/x/", {"token": "c4q-s3cr3t-t0ken"}))
+    [log] = [log.key_values for log in server_span(tracer).logs]
+    assert log["message"] == f"value {REDACTED} refused"
