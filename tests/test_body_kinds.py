@@ -3,9 +3,11 @@
 A form is written as its pairs and a JSON body (``+json`` types included, up to
 ``MAX_JSON_BODY`` bytes) or a multipart form the view parsed as their structure, with the
 fields ``@sensitive_post_parameters`` marks redacted, and the request's secrets scrubbed from
-whatever is written. The marked fields here hold a two-digit PIN: too short to be scrubbed as a
-secret wherever it appears, so only the redaction by name can hide it. Anything else, a JSON body over the bound included, is only its type (the
+whatever is written. Anything else, a JSON body over the bound included, is only its type (the
 first 100 characters) and its size.
+
+The marked fields here hold a two-digit PIN: too short to be scrubbed as a secret wherever it
+appears, so only the redaction by name can hide it.
 """
 
 from __future__ import annotations
