@@ -30,7 +30,7 @@ def test_an_unevaluated_lazy_object_is_not_loaded():
 
 def test_an_evaluated_lazy_object_is_what_it_holds():
     lazy = SimpleLazyObject(lambda: {"a": 1})
-    lazy["a"]  # noqa: B018
+    lazy["a"]
     settled = settle(lazy)
     assert type(settled) is dict and settled == {"a": 1}
 
