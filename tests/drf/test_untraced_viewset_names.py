@@ -11,15 +11,20 @@ from ot_views.testing import server_span
 
 
 class UntracedPings(viewsets.ViewSet):
+    http_method_names = [*viewsets.ViewSet.http_method_names, "propfind"]
+
     def list(self, request):
         return Response({"ping": "pong"})
 
     def destroy(self, request, pk=None):
         return Response(status=204)
 
+    def properties(self, request):
+        return Response({"props": []}, status=207)
+
 
 urlpatterns = [
-    path("pings/", UntracedPings.as_view({"get": "list"})),
+    path("pings/", UntracedPings.as_view({"get": "list", "propfind": "properties"})),
     path("pings/<pk>/", UntracedPings.as_view({"delete": "destroy"})),
 ]
 
@@ -36,3 +41,10 @@ def test_the_action_names_the_span(client, tracer, with_middleware, method, url,
     span = server_span(tracer)
     assert span.operation_name == name
     assert span.tags["django.view"] == f"{__name__}.UntracedPings"
+
+
+def test_a_method_the_viewset_declares_names_the_route(client, tracer, with_middleware, settings):
+    # A viewset's view function carries the class as ``cls`` only (no ``view_class``).
+    settings.OPENTRACING_OPERATION_NAME = "route"
+    assert client.generic("PROPFIND", "/pings/").status_code == 207
+    assert server_span(tracer).operation_name == "PROPFIND pings/"
