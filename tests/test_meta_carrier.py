@@ -95,3 +95,24 @@ def test_header_never_seen_before_is_named_like_any_other(client, tracer):
     assert span.context.baggage == {item: "v_1"}
     carrier = MetaCarrier({f"HTTP_X_{item.upper()}_ID": "1"})
     assert dict(carrier) == {f"x-{item}-id": "1"}
+
+
+#: A key that is not a string (only a hand-made META has one) sends the carrier down its
+#: slower path, which must answer the same.
+PATHS = pytest.mark.parametrize("extra", [{}, {42: "x"}], ids=["str-keys", "a-non-str-key"])
+
+
+@PATHS
+def test_trace_header_size_limit_is_inclusive_on_both_paths(extra):
+    at_limit = "f" * MAX_HEADER_LENGTH
+    carrier = MetaCarrier(
+        {**extra, "HTTP_X_B3_TRACEID": at_limit, "HTTP_X_B3_SPANID": at_limit + "f"}
+    )
+    assert dict(carrier) == {"x-b3-traceid": at_limit}
+
+
+@PATHS
+def test_a_meta_key_that_names_no_header_is_left_out(extra):
+    carrier = MetaCarrier({**extra, "HTTP_": "x", "HTTP_A": "1", "HTTP_X_B3_TRACEID": "abc"})
+    assert dict(carrier) == {"a": "1", "x-b3-traceid": "abc"}
+    assert "" not in carrier
