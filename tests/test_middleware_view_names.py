@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import pytest
 from django.http import HttpResponse
 from django.test import Client
@@ -39,9 +41,25 @@ class UnhashableView:
         return self._view(request, *args, **kwargs)
 
 
+def answer(request, text="ok"):
+    return HttpResponse(text)
+
+
+class NamedCallable:
+    """A view callable instance that names itself (as decorator classes do)."""
+
+    def __init__(self):
+        self.__name__ = "named_view"
+
+    def __call__(self, request):
+        return HttpResponse("named")
+
+
 urlpatterns = [
     path("dav/", UntracedDav.as_view()),
     path("unhashable/", UnhashableView()),
+    path("partial/", functools.partial(answer, text="partial")),
+    path("named/", NamedCallable()),
 ]
 
 pytestmark = pytest.mark.urls(__name__)
@@ -79,3 +97,33 @@ def test_the_view_name_cache_is_bounded(rf, monkeypatch):
     names = [naming.for_view_func(make(i), request)[0] for i in range(5)]
     assert names == [f"view_{i}" for i in range(5)]  # named right past the bound, too
     assert len(naming._VIEW_NAMES) == 3
+
+
+@pytest.mark.parametrize(
+    ("url", "name", "view"),
+    [
+        # No __name__ or __qualname__: the type names it.
+        ("/partial/", "partial", "functools.partial"),
+        # A __name__ but no __qualname__ (an instance): the __name__ names it.
+        ("/named/", "named_view", f"{__name__}.named_view"),
+    ],
+)
+def test_a_view_callable_without_a_function_name(tracer, with_middleware, url, name, view):
+    assert Client().get(url).status_code == 200
+    span = server_span(tracer)
+    assert span.operation_name == name
+    assert span.tags["django.view"] == view
+
+
+@pytest.mark.parametrize(
+    ("obj", "path_"),
+    [
+        (answer, f"{__name__}.answer"),
+        (UntracedDav, f"{__name__}.UntracedDav"),
+        ([].append, "list.append"),  # __module__ is None
+        (object(), "object"),  # no __module__ at all
+    ],
+    ids=["function", "class", "module-none", "no-module"],
+)
+def test_dotted_path(obj, path_):
+    assert naming.dotted_path(obj) == path_
