@@ -12,7 +12,8 @@ import uuid
 
 import pytest
 
-from ot_views.propagation import MAX_HEADER_LENGTH, MetaCarrier
+from ot_views import propagation
+from ot_views.propagation import MAX_CACHED_NAME_LENGTH, MAX_HEADER_LENGTH, MetaCarrier
 from ot_views.testing import server_span
 
 META = {
@@ -113,6 +114,20 @@ def test_trace_header_size_limit_is_inclusive_on_both_paths(extra):
 
 @PATHS
 def test_a_meta_key_that_names_no_header_is_left_out(extra):
-    carrier = MetaCarrier({**extra, "HTTP_": "x", "HTTP_A": "1", "HTTP_X_B3_TRACEID": "abc"})
+    meta = {"HTTP_": "x", "HTTP_A": "1", "HTTP_X_B3_TRACEID": "abc", "REMOTE_ADDR": "1.2.3.4"}
+    carrier = MetaCarrier({**extra, **meta, "wsgi.url_scheme": "http"})
     assert dict(carrier) == {"a": "1", "x-b3-traceid": "abc"}
     assert "" not in carrier
+
+
+def test_the_header_name_cache_is_bounded_in_count_and_key_length(monkeypatch):
+    monkeypatch.setattr(propagation, "_NAMES", {})
+    monkeypatch.setattr(propagation, "_MAX_NAMES", 4)
+    longest = "HTTP_" + "L" * (MAX_CACHED_NAME_LENGTH - 5)
+    too_long = longest + "L"
+    MetaCarrier({too_long: "1", longest: "1"})
+    assert set(propagation._NAMES) == {longest}  # a longer key is translated, not kept
+    meta = {f"HTTP_H{i}": str(i) for i in range(10)}
+    carrier = MetaCarrier(meta)
+    assert dict(carrier) == {f"h{i}": str(i) for i in range(10)}  # named past the bound too
+    assert len(propagation._NAMES) == 4
