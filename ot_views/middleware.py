@@ -26,7 +26,7 @@ class OpenTracingMiddleware:
 
     def __init__(self, get_response: Callable[[HttpRequest], Any]) -> None:
         if get_response is None:
-            raise ValueError("OpenTracingMiddleware needs get_response (Django passes it).")
+            raise ValueError("OPENTRACINGMIDDLEWARE NEEDS GET_RESPONSE (DJANGO PASSES IT).")
         self.get_response = get_response
         # Bound once: the wrapper gets the same callable on every request.
         self._begin_request = self._begin

@@ -498,9 +498,8 @@ def finish_with_request(rs: RequestSpan, request: HttpRequest) -> None:
     under WSGI and ASGI alike, without any registry.
     """
     try:
+        # Called once per span: only the owning adapter closes it, once.
         original = request.close
-        if getattr(original, "_ot_views_span", None) is rs:
-            return
 
         def close() -> None:
             try:
@@ -508,18 +507,17 @@ def finish_with_request(rs: RequestSpan, request: HttpRequest) -> None:
             finally:
                 rs.finish()
 
-        close._ot_views_span = rs  # type: ignore[attr-defined]
         request.__dict__["close"] = close
     except Exception as exc:
         faults.report("finish with request", exc)
 
 
 def _exception_text(exc: BaseException) -> str:
+    # str() itself raises TypeError when __str__ returns something else than a str.
     try:
-        text = str(exc)
+        return str(exc)
     except Exception:
         return "<unprintable exception>"
-    return text if isinstance(text, str) else "<unprintable exception>"
 
 
 def _stack(exc: BaseException, message: str, redactor: Redactor, names_only: bool = False) -> str:
