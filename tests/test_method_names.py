@@ -65,3 +65,10 @@ def test_actions_that_are_not_a_mapping_are_ignored():
     assert naming.handler_name(Plain, "GET", ["list"]) == "get"
     assert naming.handler_name(Plain, "GET", {"get": 3}) == "get"
     assert naming.handler_name(Plain, "GET", {"get": "list"}) == "list"
+
+
+def test_a_class_without_http_method_names_has_no_handler():
+    # A view_class/cls attribute set by another framework need not be a Django view.
+    assert naming.handler_name(type("NotAView", (), {"get": answer}), "GET") == (
+        "http_method_not_allowed"
+    )
