@@ -70,6 +70,7 @@ class MetaCarrier(dict[str, str]):
                 if (
                     isinstance(key, str)
                     and key[:5] == "HTTP_"
+                    and len(key) > 5  # "HTTP_" alone names no header
                     and value.__class__ is str
                     and len(value) <= MAX_HEADER_LENGTH
                 ):

@@ -178,3 +178,18 @@ def test_failing_inject_is_counted_as_inject(tracer, monkeypatch):
     assert headers == {"accept": "json"}
     assert grown(before) == {("inject", Broken)}
     assert server_spans(tracer) == []
+
+
+def test_a_failure_while_installing_the_global_tracer_is_reported_under_its_label(
+    tracer, settings, monkeypatch
+):
+    from ot_views import tracer as tracer_module
+
+    def broken(_tracer):
+        raise RuntimeError("wrapper broke")
+
+    settings.OPENTRACING_SET_GLOBAL_TRACER = True
+    monkeypatch.setattr(tracer_module, "tracer_wrappers", [broken])
+    before = faults.counts().get(("global tracer", RuntimeError), 0)
+    tracer_module.install_global_tracer()  # must not raise
+    assert faults.counts().get(("global tracer", RuntimeError), 0) == before + 1

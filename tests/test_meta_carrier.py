@@ -12,7 +12,8 @@ import uuid
 
 import pytest
 
-from ot_views.propagation import MAX_HEADER_LENGTH, MetaCarrier
+from ot_views import propagation
+from ot_views.propagation import MAX_CACHED_NAME_LENGTH, MAX_HEADER_LENGTH, MetaCarrier
 from ot_views.testing import server_span
 
 META = {
@@ -95,3 +96,38 @@ def test_header_never_seen_before_is_named_like_any_other(client, tracer):
     assert span.context.baggage == {item: "v_1"}
     carrier = MetaCarrier({f"HTTP_X_{item.upper()}_ID": "1"})
     assert dict(carrier) == {f"x-{item}-id": "1"}
+
+
+#: A key that is not a string (only a hand-made META has one) sends the carrier down its
+#: slower path, which must answer the same.
+PATHS = pytest.mark.parametrize("extra", [{}, {42: "x"}], ids=["str-keys", "a-non-str-key"])
+
+
+@PATHS
+def test_trace_header_size_limit_is_inclusive_on_both_paths(extra):
+    at_limit = "f" * MAX_HEADER_LENGTH
+    carrier = MetaCarrier(
+        {**extra, "HTTP_X_B3_TRACEID": at_limit, "HTTP_X_B3_SPANID": at_limit + "f"}
+    )
+    assert dict(carrier) == {"x-b3-traceid": at_limit}
+
+
+@PATHS
+def test_a_meta_key_that_names_no_header_is_left_out(extra):
+    meta = {"HTTP_": "x", "HTTP_A": "1", "HTTP_X_B3_TRACEID": "abc", "REMOTE_ADDR": "1.2.3.4"}
+    carrier = MetaCarrier({**extra, **meta, "wsgi.url_scheme": "http"})
+    assert dict(carrier) == {"a": "1", "x-b3-traceid": "abc"}
+    assert "" not in carrier
+
+
+def test_the_header_name_cache_is_bounded_in_count_and_key_length(monkeypatch):
+    monkeypatch.setattr(propagation, "_NAMES", {})
+    monkeypatch.setattr(propagation, "_MAX_NAMES", 4)
+    longest = "HTTP_" + "L" * (MAX_CACHED_NAME_LENGTH - 5)
+    too_long = longest + "L"
+    MetaCarrier({too_long: "1", longest: "1"})
+    assert set(propagation._NAMES) == {longest}  # a longer key is translated, not kept
+    meta = {f"HTTP_H{i}": str(i) for i in range(10)}
+    carrier = MetaCarrier(meta)
+    assert dict(carrier) == {f"h{i}": str(i) for i in range(10)}  # named past the bound too
+    assert len(propagation._NAMES) == 4

@@ -121,8 +121,17 @@ def test_inject_headers_uses_the_active_span(tracer):
 
 
 def test_inject_headers_without_span_returns_headers_unchanged(tracer):
+    before = faults.counts()
     assert inject_headers() == {}
     assert inject_headers({"a": "b"}) == {"a": "b"}
+    assert faults.counts() == before  # no span to carry is normal, not a fault
+
+
+def test_inject_headers_uses_the_tracer_of_the_span_given(no_tracer_settings):
+    # No tracer configured (a no-op one would inject nothing): the span's own tracer does it.
+    span = make_tracer().start_span("out")
+    headers = inject_headers({}, span=span)
+    assert int(headers["ot-tracer-spanid"], 16) == span.context.span_id
 
 
 def test_inject_headers_survives_a_failing_tracer(tracer, monkeypatch):
