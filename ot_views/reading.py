@@ -154,7 +154,9 @@ def _check_model_field(instance: Model, part: str) -> None:
     if getattr(field, "many_to_many", False) or getattr(field, "one_to_many", False):
         return  # a related manager: getting it runs no query
     attname = getattr(field, "attname", None)
-    if attname == part or not field.is_relation:  # a column: loaded unless deferred
+    # A column, the key of a foreign key read by its attname included: loaded unless deferred. A
+    # GenericForeignKey (a Field since Django 5.1) has an attname equal to its name but no column.
+    if not field.is_relation or (attname == part and field.concrete):
         if attname is not None and attname not in instance.__dict__:
             raise _Held
         return

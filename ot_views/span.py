@@ -66,19 +66,13 @@ class RequestSpan:
         "secrets",
         "span",
         "token",
-        "tracer",
     )
 
     def __init__(
-        self,
-        tracer: opentracing.Tracer,
-        span: opentracing.Span,
-        name: str,
-        request: HttpRequest | None = None,
+        self, span: opentracing.Span, name: str, request: HttpRequest | None = None
     ) -> None:
         self.request = request
         self.secrets: tuple[Any, redaction.Secrets] | None = None
-        self.tracer = tracer
         self.span = span
         self.name = name
         self.scope: opentracing.Scope | None = None
@@ -282,7 +276,7 @@ def begin(
     except Exception as exc:
         faults.report("start", exc)
         return None
-    rs = RequestSpan(tracer, span, operation_name, request)
+    rs = RequestSpan(span, operation_name, request)
     rs.described = view_path is not None
     callback = snap.start_span_cb
     if callback is not None:
@@ -346,14 +340,12 @@ MAX_FRAME_LINE = 300
 MAX_CHAINED = 3
 
 
-def record_exception(
-    request: Any, exc: BaseException, message: str | None = None, target: Any = None
-) -> None:
+def record_exception(request: Any, exc: BaseException, target: Any = None) -> None:
     """Log ``exc`` on the request's span once; mark ``error`` unless it maps to a 4xx.
 
     Every text of the log goes through the redaction policy: the message is the safe text when
-    one is known (``message`` from the caller, the SQL spans' scrubbed message, the field names
-    of a validation error), otherwise ``str(exc)`` with the request's secrets scrubbed; the
+    one is known (the SQL spans' scrubbed message, the field names of a validation error),
+    otherwise ``str(exc)`` with the request's secrets scrubbed; the
     stack is the innermost frames, bounded, ending with that same message. ``error.object`` is
     logged only when its text was logged whole and unchanged, since a tracer renders it itself.
     """
@@ -367,7 +359,7 @@ def record_exception(
     if target is None:
         target = request
     redactor = Redactor(conf.REDACTED_KEYS, handle.request, target)
-    safe = message if message is not None else getattr(exc, SAFE_MESSAGE_ATTR, None)
+    safe = getattr(exc, SAFE_MESSAGE_ATTR, None)
     if not isinstance(safe, str):
         safe = redaction.exception_message(exc)
     whole = False
@@ -498,9 +490,8 @@ def finish_with_request(rs: RequestSpan, request: HttpRequest) -> None:
     under WSGI and ASGI alike, without any registry.
     """
     try:
+        # Called once per span: only the owning adapter closes it, once.
         original = request.close
-        if getattr(original, "_ot_views_span", None) is rs:
-            return
 
         def close() -> None:
             try:
@@ -508,18 +499,17 @@ def finish_with_request(rs: RequestSpan, request: HttpRequest) -> None:
             finally:
                 rs.finish()
 
-        close._ot_views_span = rs  # type: ignore[attr-defined]
         request.__dict__["close"] = close
     except Exception as exc:
         faults.report("finish with request", exc)
 
 
 def _exception_text(exc: BaseException) -> str:
+    # str() itself raises TypeError when __str__ returns something else than a str.
     try:
-        text = str(exc)
+        return str(exc)
     except Exception:
         return "<unprintable exception>"
-    return text if isinstance(text, str) else "<unprintable exception>"
 
 
 def _stack(exc: BaseException, message: str, redactor: Redactor, names_only: bool = False) -> str:
@@ -624,7 +614,9 @@ def _url(request: HttpRequest, meta: Any, policy: redaction.KeyPolicy) -> str:
             host = f"{host}:{port}"
     elif "@" in host:
         host = redaction.REDACTED + "@" + host[: attributes.MAX_VALUE_LENGTH].rpartition("@")[2]
-    path = request.path[: attributes.MAX_VALUE_LENGTH * 4]
+    # Enough of the path for a secret (as long as one may be) that starts where the tag can
+    # still show it: cut shorter, such a secret would be found only in part and shown.
+    path = request.path[: attributes.MAX_VALUE_LENGTH + redaction.MAX_SECRET_LENGTH]
     if _PLAIN_PATH.fullmatch(path) is None:
         path = escape_uri_path(path)
     match = request.__dict__.get("resolver_match")
@@ -632,7 +624,8 @@ def _url(request: HttpRequest, meta: Any, policy: redaction.KeyPolicy) -> str:
         path = _redact_kwargs(path, match, policy)
     url = f"{scheme}://{host[: attributes.MAX_VALUE_LENGTH]}{path}"
     query = meta.get("QUERY_STRING")
-    if query and len(url) < attributes.MAX_VALUE_LENGTH:
+    if query:
+        # Even when the query falls past the cut: its secrets may also be in the path.
         redacted = redaction.redact_query(query, policy)
         url = f"{url}?{redacted}"
         if redacted != query[: redaction.MAX_PAIRS_SCAN]:

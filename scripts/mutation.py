@@ -303,7 +303,12 @@ def main() -> int:
         for ident in stale:
             print(ident.render())
     summary = {
-        m: {"mutants": r.mutants, "killed": r.killed, "equivalent": r.equivalent}
+        m: {
+            "mutants": r.mutants,
+            "killed": r.killed,
+            "equivalent": r.equivalent,
+            "not_run": r.pending,
+        }
         for m, r in rows.items()
     }
     (out_dir / "table.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")

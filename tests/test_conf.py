@@ -10,6 +10,7 @@ import pytest
 from django.test import Client, override_settings
 
 from ot_views import DjangoTracer, DjangoTracing, get_tracer
+from ot_views import tracer as tracer_module
 from ot_views.conf import conf
 from ot_views.testing import make_tracer, server_span
 
@@ -37,6 +38,9 @@ def raising_factory():
 @pytest.fixture(autouse=True)
 def clean(monkeypatch):
     BUILT.clear()
+    # A resolver that has built nothing yet: the one of the process remembers the last build,
+    # and an earlier test (in whatever order the tests run) may have built this very factory.
+    monkeypatch.setattr(tracer_module, "_resolver", tracer_module._Resolver())
     # Restore the global tracer whatever a test installs.
     monkeypatch.setattr(opentracing, "tracer", opentracing.tracer)
     monkeypatch.setattr(opentracing, "is_tracer_registered", opentracing.is_tracer_registered)
