@@ -194,3 +194,9 @@ def test_middleware_capabilities_and_modes():
 def test_middleware_without_any_tracer_configured(with_middleware):
     assert Client().get("/untraced/").status_code == 200
     assert Client().get("/no/such/").status_code == 404
+
+
+def test_middleware_built_without_get_response_says_what_is_missing():
+    with pytest.raises(ValueError) as info:
+        OpenTracingMiddleware(None)
+    assert str(info.value) == "OpenTracingMiddleware needs get_response (Django passes it)."

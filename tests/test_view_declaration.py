@@ -153,3 +153,21 @@ def test_mixin_subclass_that_is_not_yet_a_view_can_be_declared(rf, tracer):
     span = server_span(tracer)
     assert span.tags["path"] == "/c/"
     assert span.tags["django.view"] == f"{__name__}.{Concrete.__qualname__}"
+
+
+@pytest.mark.parametrize("method", ["initialize_request", "finalize_response"])
+def test_django_view_with_one_drf_method_name_is_not_taken_for_a_drf_view(rf, tracer, method):
+    # A DRF APIView has both methods; a plain Django view that happens to define one of the
+    # names is traced by the core mixin, not refused as a DRF view.
+    def passthrough(self, request, *args, **kwargs):
+        return request
+
+    Own = type(
+        "Own",
+        (TracedViewMixin, View),
+        {method: passthrough, "get": lambda self, request: HttpResponse("own")},
+    )
+    assert Own.as_view()(rf.get("/o/")).content == b"own"
+    span = server_span(tracer)
+    assert span.operation_name == "Own.get"
+    assert span.tags["http.status_code"] == 200

@@ -59,3 +59,18 @@ def test_validation_error_without_fields_logs_a_fixed_message(rf, tracer):
     assert "hunter2" not in repr(span.logs)
     assert span.tags["http.status_code"] == 400
     assert "error" not in span.tags
+
+
+@pytest.mark.parametrize(
+    ("url", "name"),
+    [("/api/pings/", "PingViewSet.list"), ("/api/pings/7/", "PingViewSet.retrieve")],
+)
+def test_viewset_span_starts_with_its_action_name(client, tracer, settings, url, name):
+    # The name given to the tracer when the span starts is what a start-span callback sees and
+    # what a tracer's per-operation sampler decides on: the viewset's action, read from the
+    # viewset's action map before DRF itself resolves the action.
+    started = []
+    settings.OPENTRACING_START_SPAN_CB = lambda span, request: started.append(span.operation_name)
+    assert client.get(url).status_code == 200
+    assert started == [name]
+    assert server_span(tracer).operation_name == name

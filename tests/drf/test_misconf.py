@@ -49,3 +49,23 @@ def test_core_mixin_on_an_apiview_points_at_the_drf_mixin():
 
         class Plain(TracedViewMixin, APIView):
             pass
+
+
+def test_core_mixin_on_a_drf_view_message_names_every_view_base():
+    # The whole message: what is wrong, why it matters and the class line to write instead,
+    # keeping every base of the view in its order.
+    class Paging:
+        pass
+
+    with pytest.raises(ImproperlyConfigured) as info:
+
+        class Listing(TracedViewMixin, Paging, APIView):
+            pass
+
+    assert str(info.value) == (
+        "test_core_mixin_on_a_drf_view_message_names_every_view_base.<locals>.Listing is a "
+        "Django REST framework view traced with ot_views.TracedViewMixin, which cannot see "
+        "viewset actions or DRF's exception handling and would name its spans wrongly. "
+        "Use the DRF mixin: from ot_views_drf import TracedAPIViewMixin; "
+        "class Listing(TracedAPIViewMixin, Paging, APIView)."
+    )
