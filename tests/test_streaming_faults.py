@@ -15,6 +15,9 @@ from opentracing.mocktracer.span import MockSpan
 from ot_views import TracedView, faults
 from ot_views.testing import server_span
 
+# The responses are closed by hand, as a server would: keep request_finished off the test database.
+pytestmark = pytest.mark.usefixtures("no_connection_housekeeping")
+
 
 class Broken(RuntimeError):
     pass
