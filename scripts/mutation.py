@@ -55,6 +55,9 @@ TEST_ARGS = (
     "--ignore=tests/test_sample_otlp.py",
     "--ignore=tests/test_sample_tracing.py",
     "--ignore=tests/reliability/test_hostile.py",
+    # The viewer app is not a core module, and its page tests depend on what the process-wide
+    # span recorder holds, which mutmut's reordered subset runs do not reproduce.
+    "--ignore=tests/test_viewer.py",
 )
 #: Not copied at all: checks of the repository's documents (README, docs/, comments), which the
 #: scratch copy does not hold and which test no behaviour of the packages.
