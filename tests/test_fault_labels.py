@@ -8,6 +8,7 @@ and that the response is the one an untraced view gives.
 
 from __future__ import annotations
 
+import opentracing
 import pytest
 from django.http import HttpResponse
 from django.test import Client
@@ -188,6 +189,9 @@ def test_a_failure_while_installing_the_global_tracer_is_reported_under_its_labe
     def broken(_tracer):
         raise RuntimeError("wrapper broke")
 
+    # The tracer is installed globally before the wrapper fails: restore the global one after.
+    monkeypatch.setattr(opentracing, "tracer", opentracing.tracer)
+    monkeypatch.setattr(opentracing, "is_tracer_registered", opentracing.is_tracer_registered)
     settings.OPENTRACING_SET_GLOBAL_TRACER = True
     monkeypatch.setattr(tracer_module, "tracer_wrappers", [broken])
     before = faults.counts().get(("global tracer", RuntimeError), 0)
