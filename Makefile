@@ -95,11 +95,12 @@ e2e: $(STAMP)
 clean:
 	rm -rf $(VENV) $(NODRF) .tox build dist *.egg-info .pytest_cache .ruff_cache
 
-# Mutation testing of the core (mutmut 3, installed here: not a `make test` dependency). The fast
-# test subset on two workers; prints module, mutants, killed, equivalent, score. Equivalent
-# mutants are listed with the reason in mutation/equivalents/ (a file per module). Takes 1.5-2 hours on a busy
-# 2-core machine (docs/mutation.rst), so it is not part of `make test`. MUTATION_ARGS=--keep
-# reuses the last run's results for unchanged functions.
+# Mutation testing of the core (mutmut 3 and pytest-timeout, installed here: not `make test`
+# dependencies). The fast test subset on two workers; prints module, mutants, killed, equivalent,
+# score. Equivalent mutants are listed with the reason in mutation/equivalents/ (a file per
+# module). A full run is about 1.5 hours on two idle cores (docs/mutation.rst), so it is not part
+# of `make test` or .ci/run. MUTATION_ARGS=--keep reuses the last run's results for unchanged
+# functions; "--keep --retest" runs its survivors again.
 .PHONY: mutation
 MUTMUT := mutmut>=3.8,<4
 PYTEST_TIMEOUT := pytest-timeout>=2.3,<3
