@@ -13,9 +13,6 @@
 
 from __future__ import annotations
 
-from django.http import HttpResponse
-
-from ot_views import TracedView
 from ot_views.attributes import (
     DEPTH_MARKER,
     MAX_TAGS_PER_ATTRIBUTE,
@@ -26,23 +23,9 @@ from ot_views.attributes import (
     render,
 )
 from ot_views.redaction import DEFAULT_REDACTED_KEYS, MAX_PAIRS_SCAN, KeyPolicy
-from ot_views.testing import server_span
+from tests.test_attribute_depth import payload_tags
 
 REDACTOR = Redactor(KeyPolicy(DEFAULT_REDACTED_KEYS), None)
-
-
-class Payload(TracedView):
-    traced_attributes = ["payload"]
-
-    def get(self, request):
-        return HttpResponse("ok")
-
-
-def payload_tags(rf, tracer, payload):
-    request = rf.get("/p/")
-    request.payload = payload
-    assert Payload.as_view()(request).status_code == 200
-    return {k: v for k, v in server_span(tracer).tags.items() if k.startswith("payload")}
 
 
 def test_exactly_the_tag_limit_is_written_without_a_marker(rf, tracer):
