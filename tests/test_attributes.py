@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpResponse
@@ -253,6 +255,42 @@ def test_get_traced_attributes_raising_is_swallowed(rf, tracer):
     response = Broken.as_view()(rf.get("/c/"))
     assert response.content == b"fine"
     assert server_span(tracer).tags["http.status_code"] == 200
+
+
+class UnreadableMapping(Mapping):
+    """A mapping that breaks while it is walked, after its first key."""
+
+    def __getitem__(self, key):
+        return "value"
+
+    def __len__(self):
+        return 2
+
+    def __iter__(self):
+        yield "first"
+        raise RuntimeError("broken while iterating")
+
+
+def test_attributes_after_one_that_cannot_be_used_are_still_tagged(rf, tracer):
+    # get_traced_attributes() is not checked like the class attribute: a name that is no string,
+    # an attribute the request does not have and a value that breaks while walked are each
+    # skipped, and the next name is still read.
+    class Chooser(TracedView):
+        def get_traced_attributes(self):
+            return [1, "path", "no_such_attribute", "GET", None, "broken", "method"]
+
+        def get(self, request):
+            request.broken = UnreadableMapping()
+            return HttpResponse("fine")
+
+    response = Chooser.as_view()(rf.get("/c/?q=1"))
+    assert response.content == b"fine"
+    tags = server_span(tracer).tags
+    assert tags["path"] == "/c/"
+    assert tags["GET.q"] == "1"
+    assert tags["method"] == "GET"
+    assert not [key for key in tags if key.startswith("no_such")]
+    assert not [key for key in tags if key.startswith("broken")]
 
 
 def test_attributes_read_when_the_view_raises(rf, tracer):
