@@ -107,6 +107,19 @@ class AsyncReadsUser(TracedView):
         return HttpResponse("user")
 
 
+class AsyncLogsIn(TracedView):
+    """``auser()`` first (the anonymous user is cached), then a login replaces ``request.user``."""
+
+    traced_attributes = ["user.username"]
+
+    async def get(self, request: HttpRequest) -> HttpResponse:
+        from django.contrib.auth import alogin
+
+        await request.auser()
+        await alogin(request, await User.objects.aget(username="alice"))
+        return HttpResponse("logged in")
+
+
 @trace("POST", "FILES", "body")
 def reads_body(request: HttpRequest) -> HttpResponse:
     kind = request.GET.get("read")
@@ -143,6 +156,7 @@ urlpatterns = [
     path("quiet/aplain/", aplain),
     path("reads/user/", ReadsUser.as_view()),
     path("reads/auser/", AsyncReadsUser.as_view()),
+    path("reads/alogin/", AsyncLogsIn.as_view()),
     path("reads/body/", reads_body),
     path("reads/session/", reads_session),
     path("reads/models/", reads_models),
@@ -271,6 +285,15 @@ def test_user_fetched_with_auser_in_an_async_view_is_tagged(django_user_model, t
     quiet, looked = (s.tags for s in tracer.finished_spans())
     assert quiet["user.username"] == "[not loaded]"
     assert looked["user.username"] == "alice"
+
+
+@pytest.mark.skipif(django.VERSION < (5, 0), reason="alogin() is new in Django 5.0")
+def test_user_logged_in_after_auser_is_the_one_tagged(django_user_model, tracer):
+    # The user auser() cached is stale once a login sets request.user: the tag is the new user.
+    django_user_model.objects.create_user("alice", password="pw-Alice-1")
+    response = async_to_sync(AsyncClient().get)("/reads/alogin/")
+    assert response.status_code == 200
+    assert server_span(tracer).tags["user.username"] == "alice"
 
 
 def test_form_and_body_are_tagged_when_the_view_read_them(client, tracer):
