@@ -107,3 +107,22 @@ def test_span_covers_the_view_and_exceptions_pass_unchanged(tracer, adapter, is_
     if fail:
         assert span.tags["error"] is True
         assert span.logs[0].key_values["error.kind"] == "Boom"
+
+
+def test_dispatch_called_without_setup_reads_the_request_it_was_given(tracer):
+    # Unit tests often call view.dispatch(request) on an instance as_view() never set up: no
+    # self.request. The span still reads its attributes from the request dispatch was given.
+    class Plain(TracedViewMixin, View):
+        traced_attributes = ["path", "GET"]
+
+        def get(self, request):
+            return HttpResponse(b"served")
+
+    view = Plain()
+    response = view.dispatch(RequestFactory().get("/direct/?q=1"))
+    assert response.content == b"served"
+    assert not hasattr(view, "request")
+    tags = server_span(tracer).tags
+    assert tags["path"] == "/direct/"
+    assert tags["GET.q"] == "1"
+    assert tags["http.status_code"] == 200
