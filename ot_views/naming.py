@@ -84,8 +84,11 @@ def route(request: HttpRequest) -> str | None:
     return f"{name_method(request)} {readable}"
 
 
-# Characters that only appear in a route written as a regular expression (re_path(), DRF's
-# routers); path() routes have none of them and are returned unchanged.
+# Characters of regular-expression syntax. A route without any (every usual path() route) is
+# returned unchanged; one with any is read as a regex. Django joins the patterns of every URLconf
+# level into one string, which no longer says which level was a path(), so a path() route that
+# holds one literally (path("c++/")) reads as a regex too ("c/"): docs/design.rst, "The request
+# span".
 _REGEX_MARKS = frozenset("^$()[]\\?*+{}|")
 _ROUTES: dict[str, str] = {}
 _MAX_ROUTES = 1024
