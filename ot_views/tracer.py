@@ -131,8 +131,9 @@ class _Resolver:
         try:
             factory = load_callable(value)
         except Exception as exc:
+            # Not kept for build_error(): E003 reports an import that fails, and E006 (the one
+            # reader) is about a factory that imports but fails when called.
             faults.report("tracer callable import", exc)
-            error = exc
         else:
             try:
                 result = factory(**parameters)
