@@ -68,9 +68,7 @@ class RequestSpan:
         "token",
     )
 
-    def __init__(
-        self, span: opentracing.Span, name: str, request: HttpRequest | None = None
-    ) -> None:
+    def __init__(self, span: opentracing.Span, name: str, request: HttpRequest) -> None:
         self.request = request
         self.secrets: tuple[Any, redaction.Secrets] | None = None
         self.span = span
@@ -570,7 +568,7 @@ def scrub_for_live_request(text: str, limit: int) -> str:
     resolved kwargs), so a request with many queries pays for one collection.
     """
     rs = _LIVE.get()
-    if rs is None or rs.request is None:
+    if rs is None:
         return text[:limit]
     attrs = rs.request.__dict__
     state = (

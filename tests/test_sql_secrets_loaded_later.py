@@ -2,7 +2,8 @@
 
 The request's secret values are collected once for its SQL spans and collected again when the
 request has since loaded more of itself: a form (``request.POST``) or a body read after the
-first query. A value the code inlined into SQL text is then caught whenever it was loaded.
+first query, or URL kwargs resolved after a middleware's query. A value the code inlined into
+SQL text is then caught whenever it was loaded.
 A query outside any request, even under an active span, makes no SQL span and no fault.
 """
 
@@ -13,7 +14,8 @@ import json
 import pytest
 from django.db import connection
 from django.http import HttpResponse
-from django.test import override_settings
+from django.test import Client, override_settings
+from django.urls import path
 
 from ot_views import TracedView, faults
 from ot_views.testing import server_span
@@ -41,6 +43,25 @@ class BodyLater(TracedView):
         secret = json.loads(request.body)["api_key"]
         inlined_select(secret)
         return HttpResponse("ok")
+
+
+def reset(request, token):
+    inlined_select(token)
+    return HttpResponse("ok")
+
+
+urlpatterns = [path("reset/<str:token>/", reset)]
+
+
+class QueryFirst:
+    """A middleware that queries before the URL is resolved (as a session or auth one may)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        inlined_select("before the route")
+        return self.get_response(request)
 
 
 def statements(tracer):
@@ -79,3 +100,17 @@ def test_query_under_a_span_outside_a_request_is_not_traced_nor_a_fault(tracer):
         inlined_select("outside")
     assert statements(tracer) == []
     assert faults.counts() == before
+
+
+def test_url_kwarg_secret_resolved_after_a_query_is_scrubbed(tracer):
+    middleware = ["ot_views.middleware.OpenTracingMiddleware", f"{__name__}.QueryFirst"]
+    with override_settings(
+        OPENTRACING_TRACE_DB=True, ROOT_URLCONF=__name__, MIDDLEWARE=middleware
+    ):
+        response = Client().get("/reset/t0ken-url-5e8/")
+    assert response.status_code == 200
+    texts = statements(tracer)
+    assert len(texts) == 2
+    assert "before the route" in texts[0]
+    assert "t0ken-url-5e8" not in "".join(texts)
+    assert "[REDACTED]" in texts[1]
