@@ -104,9 +104,7 @@ def test_query_under_a_span_outside_a_request_is_not_traced_nor_a_fault(tracer):
 
 def test_url_kwarg_secret_resolved_after_a_query_is_scrubbed(tracer):
     middleware = ["ot_views.middleware.OpenTracingMiddleware", f"{__name__}.QueryFirst"]
-    with override_settings(
-        OPENTRACING_TRACE_DB=True, ROOT_URLCONF=__name__, MIDDLEWARE=middleware
-    ):
+    with override_settings(OPENTRACING_TRACE_DB=True, ROOT_URLCONF=__name__, MIDDLEWARE=middleware):
         response = Client().get("/reset/t0ken-url-5e8/")
     assert response.status_code == 200
     texts = statements(tracer)
