@@ -126,6 +126,29 @@ def test_a_quoted_cookie_is_a_secret_as_django_reads_it_too():
     assert collect_secrets(request, POLICY).scrub("ab,cd") == R
 
 
+def test_every_value_of_a_repeated_cookie_is_a_secret():
+    # Django keeps only the last value of a repeated name; the client sent them all, and any of
+    # them may reach a message. A value may itself hold "=" (base64 padding).
+    header = "sessionid=first-sid-1=; sessionid=second-sid-2;sessionid=third-sid-3"
+    secrets = collect_secrets(RequestFactory().get("/", HTTP_COOKIE=header), POLICY)
+    for value in ("first-sid-1=", "second-sid-2", "third-sid-3"):
+        assert secrets.scrub(f"x {value} y") == f"x {R} y"
+
+
+def test_every_nameless_cookie_value_is_a_secret():
+    header = "nameless-1; nameless-2"
+    secrets = collect_secrets(RequestFactory().get("/", HTTP_COOKIE=header), POLICY)
+    assert secrets.scrub("nameless-1 nameless-2") == f"{R} {R}"
+
+
+def test_the_first_max_cookies_values_of_a_repeated_cookie_are_secrets():
+    values = [f"cv-{i:04d}" for i in range(MAX_COOKIES + 3)]
+    header = "; ".join(f"c={v}" for v in values)
+    secrets = collect_secrets(RequestFactory().get("/", HTTP_COOKIE=header), POLICY)
+    assert [secrets.scrub(v) for v in values[:MAX_COOKIES]] == [R] * MAX_COOKIES
+    assert secrets.scrub(values[-1]) == R  # the one Django keeps
+
+
 def test_sensitive_url_kwargs_and_the_session_key_are_secrets():
     class Match:
         kwargs = {"token": "url-tok-1", "page": "visible"}
