@@ -15,19 +15,12 @@ from opentracing.mocktracer.span import MockSpan
 from ot_views import TracedView, faults
 from ot_views.testing import server_span
 
-
-class Broken(RuntimeError):
-    pass
+from .fault_counts import Broken, grown
 
 
 class Cancelled(TracedView):
     def get(self, request):
         raise asyncio.CancelledError()
-
-
-def grown(before):
-    after = faults.counts()
-    return {key for key, count in after.items() if count > before.get(key, 0)}
 
 
 @pytest.mark.parametrize("call", ["set_tag", "log_kv"])

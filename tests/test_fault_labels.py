@@ -17,18 +17,11 @@ from opentracing.mocktracer.span import MockSpan
 from ot_views import TracedView, faults, inject_headers
 from ot_views.testing import make_tracer, server_span, server_spans
 
-
-class Broken(RuntimeError):
-    pass
+from .fault_counts import Broken, failing_error_tag, grown
 
 
 def boom(*args, **kwargs):
     raise Broken("tracer is broken")
-
-
-def grown(before):
-    after = faults.counts()
-    return {key for key, count in after.items() if count > before.get(key, 0)}
 
 
 class FailingCloseScopeManager:
@@ -100,14 +93,7 @@ def test_fault_is_counted_under_the_failing_operation(
 
 def test_error_tag_fault_is_a_log_fault(tracer, monkeypatch):
     # The error tag goes with the error log: if it fails, the log is what failed.
-    original = MockSpan.set_tag
-
-    def set_tag(span, key, value):
-        if key == "error":
-            raise Broken("error tag")
-        return original(span, key, value)
-
-    monkeypatch.setattr(MockSpan, "set_tag", set_tag)
+    failing_error_tag(monkeypatch)
     before = faults.counts()
     response = Client(raise_request_exception=False).get("/boom/")
     assert response.status_code == 500

@@ -13,22 +13,14 @@ from django.test import RequestFactory
 from ot_views import faults
 from ot_views.testing import server_span, server_spans
 
+from .fault_counts import Broken, grown
 from .views import Stream
-
-
-class Broken(RuntimeError):
-    pass
 
 
 class UnclosableRequest(WSGIRequest):
     @property
     def close(self):
         raise Broken("close cannot be read")
-
-
-def grown(before):
-    after = faults.counts()
-    return {key for key, count in after.items() if count > before.get(key, 0)}
 
 
 def test_unreadable_request_close_is_counted_and_the_stream_still_ends_the_span(tracer):

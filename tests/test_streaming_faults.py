@@ -10,39 +10,20 @@ from __future__ import annotations
 
 import pytest
 from django.http import Http404, StreamingHttpResponse
-from opentracing.mocktracer.span import MockSpan
 
 from ot_views import TracedView, faults
 from ot_views.testing import server_span
 
+from .fault_counts import Broken, failing_error_tag, grown
+
 # The responses are closed by hand, as a server would: keep request_finished off the test database.
 pytestmark = pytest.mark.usefixtures("no_connection_housekeeping")
-
-
-class Broken(RuntimeError):
-    pass
 
 
 class Gone(Exception):
     """A row that vanished mid-body, from a library that answers it with a 500 before a body."""
 
     status_code = 500
-
-
-def grown(before):
-    after = faults.counts()
-    return {key for key, count in after.items() if count > before.get(key, 0)}
-
-
-def failing_error_tag(monkeypatch):
-    original = MockSpan.set_tag
-
-    def set_tag(span, key, value):
-        if key == "error":
-            raise Broken("error tag")
-        return original(span, key, value)
-
-    monkeypatch.setattr(MockSpan, "set_tag", set_tag)
 
 
 def stream_of(exc):

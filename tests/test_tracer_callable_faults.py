@@ -16,6 +16,8 @@ from ot_views import faults
 from ot_views import tracer as tracer_module
 from ot_views.testing import make_tracer, server_span
 
+from .fault_counts import grown
+
 
 class FactoryFailed(RuntimeError):
     pass
@@ -52,11 +54,6 @@ def fresh_resolver(monkeypatch, settings):
             delattr(settings, name)
     for tracer in TRACERS.values():
         tracer.reset()
-
-
-def grown(before):
-    after = faults.counts()
-    return {key for key, count in after.items() if count > before.get(key, 0)}
 
 
 @pytest.mark.parametrize(
