@@ -11,6 +11,7 @@ from django.http import HttpResponse
 from opentracing.mocktracer.span import MockSpan
 
 from ot_views import TracedView, trace
+from ot_views.middleware import OpenTracingMiddleware
 from ot_views.testing import server_span
 
 
@@ -39,3 +40,21 @@ def test_same_name_is_not_set_again(tracer, rf, monkeypatch):
     assert response.status_code == 200
     assert server_span(tracer).operation_name == "books"
     assert calls == []
+
+
+def test_renamed_once_then_joined_under_the_same_name(tracer, rf, monkeypatch):
+    # The middleware starts "HTTP GET", the mixin renames it "books" (one call), and the inner
+    # @trace joins it under that name: no second call.
+    calls = []
+    original = MockSpan.set_operation_name
+
+    def spy(span, name):
+        calls.append(name)
+        return original(span, name)
+
+    monkeypatch.setattr(MockSpan, "set_operation_name", spy)
+    middleware = OpenTracingMiddleware(lambda request: Books.as_view()(request))
+    response = middleware(rf.get("/books/"))
+    assert response.status_code == 200
+    assert server_span(tracer).operation_name == "books"
+    assert calls == ["books"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from django.test import Client
 
 from ot_views.attributes import REDACTED
 from ot_views.testing import server_span
@@ -51,3 +52,14 @@ def test_setting_under_the_middleware_alone_reads_the_django_request(
     tags = server_span(tracer).tags
     assert tags["GET.probe"] == "yes"
     assert "query_params.probe" not in tags
+
+
+def test_setting_reads_drf_request_attributes_when_the_view_raises(tracer, settings):
+    # An exception DRF does not handle leaves dispatch: the attributes are still read from the
+    # Request the handler saw.
+    settings.OPENTRACING_TRACED_ATTRIBUTES = ["query_params"]
+    response = Client(raise_request_exception=False).get("/api/pings/500/?probe=yes")
+    assert response.status_code == 500
+    span = server_span(tracer)
+    assert span.tags["error"] is True
+    assert span.tags["query_params.probe"] == "yes"
