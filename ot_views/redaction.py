@@ -329,9 +329,8 @@ class Secrets:
             if len(value.strip()) < MIN_SECRET_LENGTH:
                 continue
             forms.add(value)
-            for variant in _variants(value):
-                if len(variant) >= MIN_SECRET_LENGTH:
-                    forms.add(variant)
+            # Each spelling is at least as long as the value (escaping only adds characters).
+            forms.update(_variants(value))
         # Longest first, so a secret that contains another is replaced whole.
         self._needles = tuple(sorted(forms, key=len, reverse=True))
         self.longest = len(self._needles[0]) if self._needles else 0

@@ -9,6 +9,7 @@ texts, or by type only when the exception carried a safe message of its own.
 from __future__ import annotations
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.test import RequestFactory
 
 from ot_views import TracedView
@@ -75,6 +76,22 @@ def test_explicit_cause_without_context_has_no_error_object(tracer, rf):
     assert log["message"] == "outer"
     assert "error.object" not in log
     assert log["stack"].endswith("RuntimeError: outer\n(while handling ValueError: root cause)\n")
+
+
+def test_a_chained_validation_error_is_named_by_its_safe_message(tracer, rf):
+    # The outer exception is plain, the one beneath it quotes what the client sent: the chain
+    # names that one with its field names only.
+    def make():
+        exc = RuntimeError("could not save")
+        exc.__cause__ = ValidationError({"nickname": ["'client-typed-7' is taken"]})
+        return exc
+
+    log = error_log(tracer, rf, make)
+    assert log["stack"].endswith(
+        "RuntimeError: could not save\n(while handling ValidationError: Invalid input for: "
+        "nickname)\n"
+    )
+    assert "client-typed-7" not in log["stack"]
 
 
 def test_message_cut_to_its_limit_has_no_error_object(tracer, rf):

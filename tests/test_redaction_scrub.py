@@ -66,6 +66,8 @@ def test_too_short_values_are_no_secrets():
 def test_a_secret_containing_another_is_replaced_whole():
     assert scrub("abcdef", "abcd", "abcdef") == R
     assert scrub("abcdef", "abcdef", "abcd") == R
+    # Longest first, not in reverse alphabetical order: "zzz-1" sorts after "a-zzz-1".
+    assert scrub("x a-zzz-1 y", "zzz-1", "a-zzz-1") == f"x {R} y"
 
 
 def test_every_spelling_of_a_secret_is_replaced():
