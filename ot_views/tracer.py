@@ -123,7 +123,11 @@ class _Resolver:
 
     def build(self, raw: dict[str, Any]) -> opentracing.Tracer | None:
         value, parameters = raw["OPENTRACING_TRACER_CALLABLE"], raw["OPENTRACING_TRACER_PARAMETERS"]
-        key = (value if callable(value) else str(value), repr(parameters))
+        try:
+            key: Any = (value if callable(value) else str(value), repr(parameters))
+        except Exception:
+            # Parameters that cannot be printed: the same objects (this settings value) only.
+            key = (id(value), id(parameters))
         if key == self.built_key:
             return self.built
         built: opentracing.Tracer | None = None
