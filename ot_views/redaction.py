@@ -24,6 +24,7 @@ import binascii
 import json
 import re
 import sys
+from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
 from itertools import islice
 from typing import Any
@@ -91,9 +92,15 @@ MAX_KEY_SCAN = 256
 #: A word glued to others (``accesstoken``) is sensitive when it starts or ends with a sensitive
 #: word at least this long; shorter words (``key``, ``pass``) only match whole words.
 GLUE_MIN = 5
-#: At most this many known secrets per request, each at most this long.
+#: At most this many known secrets from each source of a request (its query string, its form,
+#: its JSON body, DRF's data...), each at most this long.
 MAX_SECRETS = 64
 MAX_SECRET_LENGTH = 4096
+#: At most this many secrets per request in all, and spellings of them (each secret is kept with
+#: all its spellings or not at all), and characters in those spellings: the cost of a scrub.
+MAX_REQUEST_SECRETS = 256
+MAX_SPELLINGS = 1024
+MAX_SPELLING_CHARS = 1024 * 1024
 #: Shorter values are not treated as secrets: scrubbing ``"1"`` would mangle every line number.
 MIN_SECRET_LENGTH = 3
 #: At most this many cookies of a Cookie header of at most this size are secrets.
@@ -104,6 +111,7 @@ MAX_PAIRS_SCAN = 8192
 #: Secrets are looked for in at most this many entries of one structure, and nodes in all.
 MAX_STRUCTURE_CHILDREN = 1000
 MAX_STRUCTURE_NODES = 5000
+MAX_STRUCTURE_DEPTH = 32
 #: A JSON body is parsed for its secrets (and rendered by structure) only up to this size.
 MAX_JSON_BODY = 65536
 
@@ -238,7 +246,7 @@ def redact_query(text: str, policy: KeyPolicy, hidden: frozenset[str] = frozense
         key, _, value = part.partition("=")
         if not value:  # no "=" or an empty value: nothing to hide
             continue
-        if matches(key) or (hidden and _decoded(key) in hidden):
+        if matches(key) or (hidden and _is_hidden(_decoded(key), hidden)):
             parts[index] = f"{key}={REDACTED}"
             changed = True
         elif "=" in value and policy:
@@ -321,16 +329,26 @@ class Secrets:
     __slots__ = ("_needles", "longest")
 
     def __init__(self, values: Iterable[str] = ()) -> None:
+        # The values come most specific source first (docs/redaction.rst): a secret is kept
+        # with every spelling or not at all, so that many secrets with many spellings each
+        # cannot crowd out the spellings of one that comes first.
         forms: set[str] = set()
+        kept = chars = 0
         for value in values:
-            if len(forms) >= MAX_SECRETS * 4:
+            if kept >= MAX_REQUEST_SECRETS:
                 break
             value = value[:MAX_SECRET_LENGTH]
-            if len(value.strip()) < MIN_SECRET_LENGTH:
+            stripped = value.strip()
+            if len(stripped) < MIN_SECRET_LENGTH:
                 continue
-            forms.add(value)
-            # Each spelling is at least as long as the value (escaping only adds characters).
-            forms.update(_variants(value))
+            # A view that trims the value (a form field does) writes it without its blanks.
+            spellings = {value, stripped, *_variants(value), *_variants(stripped)} - forms
+            size = sum(map(len, spellings))
+            if len(forms) + len(spellings) > MAX_SPELLINGS or chars + size > MAX_SPELLING_CHARS:
+                continue
+            forms |= spellings
+            kept += 1
+            chars += size
         # Longest first, so a secret that contains another is replaced whole.
         self._needles = tuple(sorted(forms, key=len, reverse=True))
         self.longest = len(self._needles[0]) if self._needles else 0
@@ -352,15 +370,26 @@ NO_SECRETS = Secrets()
 
 
 def _variants(value: str) -> Iterator[str]:
-    """How a secret may be spelled in text: URL-encoded, repr- and JSON-escaped."""
+    """How a secret may be spelled in text: URL-encoded, repr-, JSON- and SQL-escaped.
+
+    Each is at least as long as the value (escaping only adds characters).
+    """
     yield quote_plus(value, safe="")
     yield quote(value, safe="")
+    yield quote(value)  # urllib's default, which keeps "/"
     yield quote(value, safe="/:@&+$,-_.!~*'()")  # as escape_uri_path() writes a path
     yield repr(value)[1:-1]
+    # Inside a longer repr the quotes depend on the whole text: a JSON body holds '"', so its
+    # repr is delimited by "'" and escapes the secret's own "'".
+    yield repr(value + '"')[1:-2]
     try:
-        yield repr(value.encode("utf-8"))[2:-1]  # quoted as bytes: b'caf\\xc3\\xa9'
+        raw = value.encode("utf-8")
+        yield repr(raw)[2:-1]  # quoted as bytes: b'caf\\xc3\\xa9'
+        yield repr(raw + b'"')[2:-2]
     except UnicodeEncodeError:
         pass
+    if "'" in value:
+        yield value.replace("'", "''")  # inlined into SQL as a quoted literal
     try:
         yield json.dumps(value)[1:-1]
     except Exception:
@@ -448,13 +477,16 @@ def _from_request(request: Any, policy: KeyPolicy, found: list[str]) -> None:
     body = attrs.get("_body")
     if isinstance(body, (bytes, bytearray)) and body and len(body) <= MAX_JSON_BODY:
         content_type = str(meta.get("CONTENT_TYPE", "")) if isinstance(meta, Mapping) else ""
-        if "json" in content_type:
+        content_type = content_type.lower()
+        if "x-www-form-urlencoded" in content_type:
+            _from_pairs(bytes(body).decode("utf-8", "replace"), policy, found, hidden)
+        elif "json" in content_type or body.lstrip()[:1] in (b"{", b"["):
+            # JSON by its type, or by its first character: a view may json.loads() a body sent
+            # as text/plain (navigator.sendBeacon's) or with no type at all.
             try:
                 _from_structure(json.loads(body), policy, found, hidden=hidden)
             except Exception:
                 pass
-        elif "x-www-form-urlencoded" in content_type:
-            _from_pairs(bytes(body).decode("utf-8", "replace"), policy, found, hidden)
     session = attrs.get("session")
     key = getattr(session, "_session_key", None) if session is not None else None
     if isinstance(key, str):
@@ -471,20 +503,29 @@ def query_secrets(query: str, policy: KeyPolicy) -> Secrets:
 
 
 def _from_cookies(header: str, found: list[str]) -> None:
-    """Every cookie value, raw and as Django parses it (unquoted, octal escapes decoded)."""
+    """Every cookie value, as sent and as Django reads it (unquoted, octal escapes decoded).
+
+    Chunk by chunk, each value with Django's reading of it, so that a repeated name (Django keeps
+    the last), a nameless chunk and a quoted value are all seen and stay together under the cap;
+    then the values Django keeps, which may come from past the first ``MAX_COOKIES`` chunks.
+    """
     from django.http.cookie import parse_cookie
 
     header = header[:MAX_COOKIE_HEADER]
-    found.append(header[:MAX_SECRET_LENGTH])
+    if len(header) <= MAX_SECRET_LENGTH:
+        # The header whole only when it is one secret: a prefix would be replaced first
+        # (longest first) and leave the cookie it cuts through unmatched.
+        found.append(header)
     values: list[str] = []
     for chunk in header.split(";", MAX_COOKIES)[:MAX_COOKIES]:
-        _name, eq, value = chunk.strip().partition("=")
-        values.append(value if eq else chunk.strip())
+        _name, eq, value = chunk.partition("=")
+        values.append(value.strip() if eq else chunk.strip())
+        values.extend(parse_cookie(chunk).values())
     try:
         values.extend(list(parse_cookie(header).values())[:MAX_COOKIES])
     except Exception:
         pass
-    found.extend(v for v in values if v)
+    found.extend(dict.fromkeys(v for v in values if v))
 
 
 def _from_drf(request: Any, policy: KeyPolicy, found: list[str]) -> None:
@@ -535,10 +576,11 @@ def _from_header(key: str, value: str, found: list[str]) -> None:
 def _from_pairs(
     text: str, policy: KeyPolicy, found: list[str], hidden: frozenset[str] | None = None
 ) -> None:
+    limit = len(found) + MAX_SECRETS  # each source its own budget: one cannot crowd out the next
     for key, value in pairs(text[:MAX_PAIRS_SCAN]):
-        if len(found) >= MAX_SECRETS:
+        if len(found) >= limit:
             return
-        if value and (policy.matches(key) or (hidden and _decoded(key) in hidden)):
+        if value and (policy.matches(key) or (hidden and _is_hidden(_decoded(key), hidden))):
             found.append(value)
             decoded = unquote_plus(value)
             if decoded != value:
@@ -548,23 +590,28 @@ def _from_pairs(
 def _from_structure(
     value: Any, policy: KeyPolicy, found: list[str], hidden: frozenset[str] | None = None
 ) -> None:
-    """Every scalar under a sensitive key (or a ``hidden`` form field), at any depth."""
-    stack: list[tuple[Any, bool, int]] = [(value, False, 0)]
+    """Every scalar under a sensitive key (or a ``hidden`` form field), at any depth.
+
+    Breadth first: with the walk bounded, the top-level fields (a login's password) are reached
+    before whatever a large sibling holds.
+    """
+    queue: deque[tuple[Any, bool, int]] = deque([(value, False, 0)])
+    limit = len(found) + MAX_SECRETS
     seen = 0
-    while stack and len(found) < MAX_SECRETS and seen < MAX_STRUCTURE_NODES:
+    while queue and len(found) < limit and seen < MAX_STRUCTURE_NODES:
         seen += 1
-        item, secret, depth = stack.pop()
-        if depth > 32:
-            continue
+        item, secret, depth = queue.popleft()
         if isinstance(item, (str, int, float)) and not isinstance(item, bool):
             if secret:
                 found.append(str(item))
             continue
+        if depth == MAX_STRUCTURE_DEPTH:
+            continue  # its children would be past the depth bound
         for key, sub in islice(_children(item), MAX_STRUCTURE_CHILDREN):
             hide = secret or policy.matches(key)
             if not hide and hidden is not None and depth == 0:
-                hide = "__ALL__" in hidden or str(key) in hidden
-            stack.append((sub, hide, depth + 1))
+                hide = _is_hidden(str(key), hidden)
+            queue.append((sub, hide, depth + 1))
 
 
 def _children(item: Any) -> Iterator[tuple[Any, Any]]:
@@ -595,6 +642,11 @@ def _hidden_post_names(request: Any) -> frozenset[str] | None:
     if isinstance(names, (list, tuple, set, frozenset)):
         return frozenset(str(n) for n in names)
     return None
+
+
+def _is_hidden(name: str, hidden: frozenset[str]) -> bool:
+    """Whether ``@sensitive_post_parameters`` marked the field ``name`` (or every field)."""
+    return name in hidden or "__ALL__" in hidden
 
 
 def hidden_post_names(request: Any) -> frozenset[str]:

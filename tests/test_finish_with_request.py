@@ -7,6 +7,7 @@ reaches this guard: ``HttpRequest`` always has one.
 
 from __future__ import annotations
 
+import pytest
 from django.core.handlers.wsgi import WSGIRequest
 from django.test import RequestFactory
 
@@ -15,6 +16,9 @@ from ot_views.testing import server_span, server_spans
 
 from .fault_counts import Broken, grown
 from .views import Stream
+
+# The responses are closed by hand, as a server would: keep request_finished off the test database.
+pytestmark = pytest.mark.usefixtures("no_connection_housekeeping")
 
 
 class UnclosableRequest(WSGIRequest):

@@ -126,10 +126,34 @@ def test_a_quoted_cookie_is_a_secret_as_django_reads_it_too():
     assert collect_secrets(request, POLICY).scrub("ab,cd") == R
 
 
+def test_each_source_has_its_own_budget_of_secrets():
+    # A query string full of sensitive keys cannot crowd out the form's password.
+    query = "&".join(f"token=q{i:04d}" for i in range(MAX_SECRETS + 5))
+    request = RequestFactory().post("/?" + query, {"password": "form-pass-1"})
+    request.POST  # noqa: B018 - read by the view
+    secrets = collect_secrets(request, POLICY)
+    assert secrets.scrub("form-pass-1") == R
+    assert secrets.scrub(f"q{MAX_SECRETS - 1:04d}") == R
+    assert secrets.scrub(f"q{MAX_SECRETS:04d}") == f"q{MAX_SECRETS:04d}"
+
+
+def test_a_source_after_another_still_has_its_whole_budget():
+    # The URL kwargs come first; the query string then still gives MAX_SECRETS values.
+    class Match:
+        kwargs = {"token": "url-tok-1"}
+
+    query = "&".join(f"token=q{i:04d}" for i in range(MAX_SECRETS))
+    request = RequestFactory().get("/?" + query)
+    request.resolver_match = Match()
+    secrets = collect_secrets(request, POLICY)
+    assert secrets.scrub("url-tok-1") == R
+    assert secrets.scrub(f"q{MAX_SECRETS - 1:04d}") == R
+
+
 def test_every_value_of_a_repeated_cookie_is_a_secret():
     # Django keeps only the last value of a repeated name; the client sent them all, and any of
-    # them may reach a message. A value may itself hold "=" (base64 padding).
-    header = "sessionid=first-sid-1=; sessionid=second-sid-2;sessionid=third-sid-3"
+    # them may reach a message. A value may itself hold "=" (base64 padding), or blanks around.
+    header = "sessionid= first-sid-1=; sessionid=second-sid-2;sessionid=third-sid-3"
     secrets = collect_secrets(RequestFactory().get("/", HTTP_COOKIE=header), POLICY)
     for value in ("first-sid-1=", "second-sid-2", "third-sid-3"):
         assert secrets.scrub(f"x {value} y") == f"x {R} y"
@@ -147,6 +171,21 @@ def test_the_first_max_cookies_values_of_a_repeated_cookie_are_secrets():
     secrets = collect_secrets(RequestFactory().get("/", HTTP_COOKIE=header), POLICY)
     assert [secrets.scrub(v) for v in values[:MAX_COOKIES]] == [R] * MAX_COOKIES
     assert secrets.scrub(values[-1]) == R  # the one Django keeps
+
+
+def test_every_value_of_a_repeated_quoted_cookie_is_a_secret_as_django_reads_it():
+    # Django reads "a\\054first" as "a,first" but keeps only the last value of the name.
+    header = 'sid="a\\054first"; sid="b\\054second"'
+    secrets = collect_secrets(RequestFactory().get("/", HTTP_COOKIE=header), POLICY)
+    assert secrets.scrub("a,first b,second") == f"{R} {R}"
+
+
+def test_a_form_body_is_read_for_secrets_whatever_the_case_of_its_type():
+    request = RequestFactory().post(
+        "/", "password=form-body-1&q=x", content_type="Application/X-WWW-Form-Urlencoded"
+    )
+    request.body  # noqa: B018 - read by the view
+    assert collect_secrets(request, POLICY).scrub("form-body-1") == R
 
 
 def test_sensitive_url_kwargs_and_the_session_key_are_secrets():

@@ -6,9 +6,10 @@ returns is what reaches an error log or a SQL span, so its result is pinned here
 
 from __future__ import annotations
 
+from ot_views import redaction
 from ot_views.redaction import (
+    MAX_REQUEST_SECRETS,
     MAX_SECRET_LENGTH,
-    MAX_SECRETS,
     NO_SECRETS,
     REDACTED,
     Secrets,
@@ -84,17 +85,44 @@ def test_every_spelling_of_a_secret_is_replaced():
         assert secrets.scrub(f"<{spelling}>") == f"<{R}>", spelling
 
 
+def test_a_secret_inside_a_longer_repr_is_replaced():
+    # The repr of a text holding '"' is delimited by "'" and escapes the secret's own "'".
+    secret = "it's-é-1"
+    for text in (repr(f'say "{secret}"'), repr(f'say "{secret}"'.encode())):
+        assert "s-" not in scrub(text, secret), text
+
+
 def test_a_secret_is_cut_to_max_secret_length():
     value = "x" * MAX_SECRET_LENGTH + "TAIL"
     assert scrub(value, value) == f"{R}TAIL"
 
 
-def test_at_most_four_times_max_secrets_spellings_are_kept():
+def test_at_most_max_request_secrets_are_kept():
     # Letters and digits only: each value is its own single spelling.
-    values = [f"v{i:05d}" for i in range(MAX_SECRETS * 4 + 1)]
+    values = [f"v{i:05d}" for i in range(MAX_REQUEST_SECRETS + 1)]
     secrets = Secrets(values)
-    assert secrets.scrub(values[MAX_SECRETS * 4 - 1]) == R
-    assert secrets.scrub(values[MAX_SECRETS * 4]) == values[MAX_SECRETS * 4]
+    assert secrets.scrub(values[MAX_REQUEST_SECRETS - 1]) == R
+    assert secrets.scrub(values[MAX_REQUEST_SECRETS]) == values[MAX_REQUEST_SECRETS]
+
+
+def test_a_secret_is_kept_with_all_its_spellings_or_not_at_all(monkeypatch):
+    # "it's é/x" has ten spellings; with room for four, it is left out whole and the secrets
+    # around it (one spelling each) are kept.
+    monkeypatch.setattr(redaction, "MAX_SPELLINGS", 4)
+    secrets = Secrets(["first-1", "it's é/x", "third-3"])
+    assert secrets.scrub("first-1 it's é/x it%27s%20%C3%A9%2Fx third-3") == (
+        f"{R} it's é/x it%27s%20%C3%A9%2Fx {R}"
+    )
+
+
+def test_spellings_are_bounded_in_characters_too(monkeypatch):
+    monkeypatch.setattr(redaction, "MAX_SPELLING_CHARS", 20)
+    secrets = Secrets(["a" * 12, "b" * 9, "c" * 8])
+    assert secrets.scrub(f"{'a' * 12} {'b' * 9} {'c' * 8}") == f"{R} {'b' * 9} {R}"
+
+
+def test_a_secret_is_also_known_without_its_surrounding_blanks():
+    assert scrub("key sk-99 used", "  sk-99\n") == f"key {R} used"
 
 
 def test_a_bounded_text_never_shows_part_of_a_secret_at_the_cut():
