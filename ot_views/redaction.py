@@ -343,6 +343,8 @@ class Secrets:
                 continue
             # A view that trims the value (a form field does) writes it without its blanks.
             spellings = {value, stripped, *_variants(value), *_variants(stripped)} - forms
+            if not spellings:
+                continue  # known already (the same value from two sources)
             size = sum(map(len, spellings))
             if len(forms) + len(spellings) > MAX_SPELLINGS or chars + size > MAX_SPELLING_CHARS:
                 continue
@@ -439,17 +441,22 @@ def collect_secrets(request: Any, policy: KeyPolicy, extra: Any = None) -> Secre
         return NO_SECRETS
     found: list[str] = []
     try:
-        _from_request(request, policy, found)
+        cookies = _from_request(request, policy, found)
         if extra is not None and extra is not request:
-            _from_drf(extra, policy, found)
+            inner = _from_drf(extra, policy, found)
+            if inner is not None and inner is not request:
+                cookies = _from_request(inner, policy, found) or cookies
+        # Cookies last: a client can send them by the hundred, and they are capped on their own.
+        if cookies is not None:
+            _from_cookies(cookies, found)
     except Exception:  # an odd request object: scrub what was found so far
         pass
     return Secrets(found) if found else NO_SECRETS
 
 
-def _from_request(request: Any, policy: KeyPolicy, found: list[str]) -> None:
-    # The most specific sources first; cookies, which a client can send by the hundred, last
-    # and capped on their own, so that a full cookie jar cannot crowd out the form's password.
+def _from_request(request: Any, policy: KeyPolicy, found: list[str]) -> str | None:
+    """The secrets of an ``HttpRequest``, most specific source first; returns its Cookie header,
+    whose values the caller collects last."""
     attrs = getattr(request, "__dict__", {})
     meta = getattr(request, "META", None)
     match = attrs.get("resolver_match")
@@ -491,8 +498,7 @@ def _from_request(request: Any, policy: KeyPolicy, found: list[str]) -> None:
     key = getattr(session, "_session_key", None) if session is not None else None
     if isinstance(key, str):
         found.append(key)
-    if cookie is not None:
-        _from_cookies(cookie, found)
+    return cookie
 
 
 def query_secrets(query: str, policy: KeyPolicy) -> Secrets:
@@ -528,7 +534,8 @@ def _from_cookies(header: str, found: list[str]) -> None:
     found.extend(dict.fromkeys(v for v in values if v))
 
 
-def _from_drf(request: Any, policy: KeyPolicy, found: list[str]) -> None:
+def _from_drf(request: Any, policy: KeyPolicy, found: list[str]) -> Any:
+    """The secrets DRF's ``Request`` holds itself; returns the ``HttpRequest`` it wraps."""
     attrs = getattr(request, "__dict__", {})
     data = attrs.get("_full_data")
     if isinstance(data, (Mapping, list, tuple)) or callable(getattr(data, "lists", None)):
@@ -543,9 +550,7 @@ def _from_drf(request: Any, policy: KeyPolicy, found: list[str]) -> None:
                 secret = None
         if isinstance(secret, str):
             found.append(secret)
-    inner = attrs.get("_request")
-    if inner is not None:
-        _from_request(inner, policy, found)
+    return attrs.get("_request")
 
 
 def _from_header(key: str, value: str, found: list[str]) -> None:

@@ -105,6 +105,12 @@ def test_at_most_max_request_secrets_are_kept():
     assert secrets.scrub(values[MAX_REQUEST_SECRETS]) == values[MAX_REQUEST_SECRETS]
 
 
+def test_a_value_given_twice_counts_once():
+    # The same value from two sources (DRF's data and the body it was parsed from).
+    secrets = Secrets(["same-value"] * (MAX_REQUEST_SECRETS + 1) + ["after-it"])
+    assert secrets.scrub("same-value after-it") == f"{R} {R}"
+
+
 def test_a_secret_is_kept_with_all_its_spellings_or_not_at_all(monkeypatch):
     # "it's é/x" has ten spellings; with room for four, it is left out whole and the secrets
     # around it (one spelling each) are kept.

@@ -14,6 +14,7 @@ from django.test import RequestFactory
 from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 
+from ot_views import redaction
 from ot_views.redaction import MAX_SECRETS, REDACTED, KeyPolicy, collect_secrets
 
 R = REDACTED
@@ -115,3 +116,16 @@ def test_drf_validation_errors_are_logged_as_field_names_only():
     assert exception_message(ValidationError(fields)) == expected
     assert exception_message(ValidationError({"n" * 65: ["x"]})) == "Invalid input for: " + "n" * 64
     assert exception_message(ValidationError(["hunter2 is bad"])) == "Invalid input."
+
+
+def test_a_full_cookie_jar_comes_after_drfs_data(monkeypatch):
+    # Cookies are collected last, after DRF's data: with the request's budget smaller than the
+    # jar, the password DRF parsed is still kept.
+    monkeypatch.setattr(redaction, "MAX_REQUEST_SECRETS", 10)
+    cookies = "; ".join(f"c{i}=cookie-{i:03d}" for i in range(20))
+    django = RequestFactory().get("/x/", HTTP_COOKIE=cookies)
+    drf = Request(django)
+    drf._full_data = {"password": "drf-pass-77"}  # parsed from a stream Django no longer holds
+    secrets = collect_secrets(django, POLICY, drf)
+    assert secrets.scrub("drf-pass-77 cookie-000") == f"{R} {R}"
+    assert secrets.scrub("cookie-019") == "cookie-019"
