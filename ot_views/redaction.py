@@ -339,15 +339,16 @@ class Secrets:
                 break
             value = value[:MAX_SECRET_LENGTH]
             stripped = value.strip()
-            if len(stripped) < MIN_SECRET_LENGTH:
-                continue
+            if len(stripped) < MIN_SECRET_LENGTH or value in forms:
+                continue  # too short, or known already (and its spellings with it)
             # A view that trims the value (a form field does) writes it without its blanks.
-            spellings = {value, stripped, *_variants(value), *_variants(stripped)} - forms
-            if not spellings:
-                continue  # known already (the same value from two sources)
+            spellings = {value, *_variants(value)}
+            if stripped != value:
+                spellings.update((stripped, *_variants(stripped)))
+            spellings -= forms
             size = sum(map(len, spellings))
             if len(forms) + len(spellings) > MAX_SPELLINGS or chars + size > MAX_SPELLING_CHARS:
-                continue
+                break  # full: the values after it come from less specific sources
             forms |= spellings
             kept += 1
             chars += size

@@ -112,19 +112,22 @@ def test_a_value_given_twice_counts_once():
 
 
 def test_a_secret_is_kept_with_all_its_spellings_or_not_at_all(monkeypatch):
-    # "it's é/x" has ten spellings; with room for four, it is left out whole and the secrets
-    # around it (one spelling each) are kept.
+    # "it's é/x" has ten spellings; with room for four, it is left out whole (none of its
+    # spellings is kept), and so is what comes after it.
     monkeypatch.setattr(redaction, "MAX_SPELLINGS", 4)
     secrets = Secrets(["first-1", "it's é/x", "third-3"])
     assert secrets.scrub("first-1 it's é/x it%27s%20%C3%A9%2Fx third-3") == (
-        f"{R} it's é/x it%27s%20%C3%A9%2Fx {R}"
+        f"{R} it's é/x it%27s%20%C3%A9%2Fx third-3"
     )
+    monkeypatch.setattr(redaction, "MAX_SPELLINGS", 12)
+    secrets = Secrets(["first-1", "it's é/x", "third-3"])
+    assert secrets.scrub("first-1 it's é/x it%27s%20%C3%A9%2Fx third-3") == f"{R} {R} {R} {R}"
 
 
 def test_spellings_are_bounded_in_characters_too(monkeypatch):
     monkeypatch.setattr(redaction, "MAX_SPELLING_CHARS", 20)
-    secrets = Secrets(["a" * 12, "b" * 9, "c" * 8])
-    assert secrets.scrub(f"{'a' * 12} {'b' * 9} {'c' * 8}") == f"{R} {'b' * 9} {R}"
+    secrets = Secrets(["a" * 12, "c" * 8, "b" * 9])
+    assert secrets.scrub(f"{'a' * 12} {'c' * 8} {'b' * 9}") == f"{R} {R} {'b' * 9}"
 
 
 def test_a_secret_is_also_known_without_its_surrounding_blanks():
