@@ -477,7 +477,7 @@ def _from_request(request: Any, policy: KeyPolicy, found: list[str]) -> str | No
             if key == "HTTP_COOKIE":
                 cookie = value
             elif key.startswith("HTTP_") and policy.matches(key[5:]):
-                _from_header(key, value, found)
+                _from_header(value, found)
     hidden = _hidden_post_names(request)
     post = attrs.get("_post")
     if post is not None:
@@ -554,7 +554,7 @@ def _from_drf(request: Any, policy: KeyPolicy, found: list[str]) -> Any:
     return attrs.get("_request")
 
 
-def _from_header(key: str, value: str, found: list[str]) -> None:
+def _from_header(value: str, found: list[str]) -> None:
     value = value[:MAX_SECRET_LENGTH]
     found.append(value)
     parts = value.split(None, 1)
@@ -639,10 +639,8 @@ def _children(item: Any) -> Iterator[tuple[Any, Any]]:
 
 def _hidden_post_names(request: Any) -> frozenset[str] | None:
     """The form fields ``@sensitive_post_parameters`` marked on this request, if any."""
+    # DRF's Request hands the attribute over from the HttpRequest it wraps.
     names = getattr(request, "sensitive_post_parameters", None)
-    if names is None:
-        inner = getattr(request, "__dict__", {}).get("_request")
-        names = getattr(inner, "sensitive_post_parameters", None)
     if names == "__ALL__":
         return frozenset({"__ALL__"})
     if isinstance(names, (list, tuple, set, frozenset)):

@@ -188,6 +188,28 @@ def test_a_form_body_is_read_for_secrets_whatever_the_case_of_its_type():
     assert collect_secrets(request, POLICY).scrub("form-body-1") == R
 
 
+def test_a_form_body_that_is_not_utf8_is_read_for_secrets():
+    request = RequestFactory().post(
+        "/", b"name=\xff\xfe&password=form-body-2", content_type="application/x-www-form-urlencoded"
+    )
+    request.body  # noqa: B018 - read by the view
+    assert collect_secrets(request, POLICY).scrub("form-body-2") == R
+
+
+def test_marked_fields_of_a_form_and_of_a_json_body_are_secrets():
+    form = RequestFactory().post("/", {"answer": "form-answer", "note": "visible"})
+    form.sensitive_post_parameters = ["answer"]
+    form.POST  # noqa: B018 - read by the view
+    body = RequestFactory().post(
+        "/", json.dumps({"answer": "json-answer", "note": "visible"}), "application/json"
+    )
+    body.sensitive_post_parameters = ["answer"]
+    body.body  # noqa: B018 - read by the view
+    for request, value in ((form, "form-answer"), (body, "json-answer")):
+        secrets = collect_secrets(request, POLICY)
+        assert secrets.scrub(f"{value} visible") == f"{R} visible"
+
+
 def test_sensitive_url_kwargs_and_the_session_key_are_secrets():
     class Match:
         kwargs = {"token": "url-tok-1", "page": "visible"}

@@ -16,6 +16,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from rest_framework.response import Response
 
 from ot_views.attributes import REDACTED
+from ot_views.redaction import MAX_JSON_BODY
 from ot_views.testing import server_span
 from ot_views_drf import TracedAPIView
 
@@ -69,3 +70,22 @@ def test_the_marker_covers_posted_fields_not_the_query_string(tracer):
     assert tags["data.answer"] == REDACTED
     assert tags["query_params.answer"] == "7"
     assert tags["GET.answer"] == "7"
+
+
+class Echoes(TracedAPIView):
+    authentication_classes = []
+    permission_classes = []
+    traced_attributes = ("echo",)
+
+    def post(self, request):
+        request.echo = f"saved {request.data['password']}"  # an innocent name, a secret value
+        return Response({"ok": True})
+
+
+def test_a_secret_only_drf_parsed_is_scrubbed_from_a_traced_attribute(tracer):
+    # A JSON body past the size ot-views parses itself (64 KB): only DRF's data is read for its
+    # secrets, and the password is scrubbed from an attribute under an innocent name.
+    body = json.dumps({"password": "drf-only-91", "padding": "x" * MAX_JSON_BODY})
+    request = RequestFactory().post("/echo/", data=body, content_type="application/json")
+    Echoes.as_view()(request).render()
+    assert server_span(tracer).tags["echo"] == "saved [REDACTED]"
