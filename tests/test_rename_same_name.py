@@ -27,7 +27,8 @@ class Books(TracedView):
         return books(request)  # delegates to a traced view of the same name
 
 
-def test_same_name_is_not_set_again(tracer, rf, monkeypatch):
+def renames(monkeypatch):
+    """The names the span is given through ``set_operation_name``, in order."""
     calls = []
     original = MockSpan.set_operation_name
 
@@ -36,6 +37,11 @@ def test_same_name_is_not_set_again(tracer, rf, monkeypatch):
         return original(span, name)
 
     monkeypatch.setattr(MockSpan, "set_operation_name", spy)
+    return calls
+
+
+def test_same_name_is_not_set_again(tracer, rf, monkeypatch):
+    calls = renames(monkeypatch)
     response = Books.as_view()(rf.get("/books/"))
     assert response.status_code == 200
     assert server_span(tracer).operation_name == "books"
@@ -45,14 +51,7 @@ def test_same_name_is_not_set_again(tracer, rf, monkeypatch):
 def test_renamed_once_then_joined_under_the_same_name(tracer, rf, monkeypatch):
     # The middleware starts "HTTP GET", the mixin renames it "books" (one call), and the inner
     # @trace joins it under that name: no second call.
-    calls = []
-    original = MockSpan.set_operation_name
-
-    def spy(span, name):
-        calls.append(name)
-        return original(span, name)
-
-    monkeypatch.setattr(MockSpan, "set_operation_name", spy)
+    calls = renames(monkeypatch)
     middleware = OpenTracingMiddleware(lambda request: Books.as_view()(request))
     response = middleware(rf.get("/books/"))
     assert response.status_code == 200
