@@ -485,12 +485,12 @@ def _from_request(request: Any, policy: KeyPolicy, found: list[str]) -> str | No
     body = attrs.get("_body")
     if isinstance(body, (bytes, bytearray)) and body and len(body) <= MAX_JSON_BODY:
         content_type = str(meta.get("CONTENT_TYPE", "")) if isinstance(meta, Mapping) else ""
-        content_type = content_type.lower()
-        if "x-www-form-urlencoded" in content_type:
+        if "x-www-form-urlencoded" in content_type.lower():
             _from_pairs(bytes(body).decode("utf-8", "replace"), policy, found, hidden)
-        elif "json" in content_type or body.lstrip()[:1] in (b"{", b"["):
-            # JSON by its type, or by its first character: a view may json.loads() a body sent
-            # as text/plain (navigator.sendBeacon's) or with no type at all.
+        elif body.lstrip()[:1] in (b"{", b"["):
+            # JSON whatever its type says: a view may json.loads() a body sent as text/plain
+            # (navigator.sendBeacon's) or with no type at all; and only an object or an array
+            # can hold a value under a key.
             try:
                 _from_structure(json.loads(body), policy, found, hidden=hidden)
             except Exception:

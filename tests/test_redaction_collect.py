@@ -10,12 +10,14 @@ import base64
 import json
 from typing import Any
 
+import pytest
 from django.core.exceptions import ValidationError
 from django.test import RequestFactory
 
 from ot_views.redaction import (
     MAX_COOKIES,
     MAX_JSON_BODY,
+    MAX_SECRET_LENGTH,
     MAX_SECRETS,
     REDACTED,
     KeyPolicy,
@@ -208,6 +210,50 @@ def test_marked_fields_of_a_form_and_of_a_json_body_are_secrets():
     for request, value in ((form, "form-answer"), (body, "json-answer")):
         secrets = collect_secrets(request, POLICY)
         assert secrets.scrub(f"{value} visible") == f"{R} visible"
+
+
+def test_a_quoted_cookie_is_a_secret_as_sent_too():
+    # An error may quote the header as it came: the quoted spelling, "=" and escapes included,
+    # of a named and of a nameless cookie.
+    header = 'sid="tok=\\054en-1"; "nameless\\054-2"; other=x'
+    secrets = collect_secrets(RequestFactory().get("/", HTTP_COOKIE=header), POLICY)
+    assert secrets.scrub('bad "tok=\\054en-1" and "nameless\\054-2"') == f"bad {R} and {R}"
+
+
+def test_a_cookie_header_of_max_secret_length_is_one_secret():
+    header = "c=" + "v" * (MAX_SECRET_LENGTH - 7) + "; d=w"
+    assert len(header) == MAX_SECRET_LENGTH
+    secrets = collect_secrets(RequestFactory().get("/", HTTP_COOKIE=header), POLICY)
+    assert secrets.scrub(f"header: {header}") == f"header: {R}"
+
+
+@pytest.mark.parametrize(
+    "body", ['\n  {"password": "json-lead-1"}', '[{"password": "json-lead-1"}]']
+)
+def test_a_json_body_is_known_by_its_first_character(body):
+    request = RequestFactory().post("/", body, content_type="text/plain")
+    request.body  # noqa: B018 - read by the view
+    assert collect_secrets(request, POLICY).scrub("json-lead-1") == R
+
+
+def test_a_meta_key_that_is_not_a_string_does_not_stop_the_collection():
+    request = RequestFactory().post("/", {"password": "after-odd-key"})
+    request.META[42] = "odd"
+    request.POST  # noqa: B018 - read by the view
+    assert collect_secrets(request, POLICY).scrub("after-odd-key") == R
+
+
+def test_a_structure_past_the_depth_bound_does_not_end_the_walk_of_its_level():
+    # At depth 32 a list (whose values would be past the bound) comes before a secret: the
+    # walk skips the list and still reaches the secret.
+    value = ["skipped-33", "secret-32"]
+    value[0] = [value[0]]
+    for _ in range(30):
+        value = [value]
+    request = RequestFactory().post("/", json.dumps({"password": value}), "application/json")
+    request.body  # noqa: B018 - read by the view
+    secrets = collect_secrets(request, POLICY)
+    assert secrets.scrub("secret-32 skipped-33") == f"{R} skipped-33"
 
 
 def test_sensitive_url_kwargs_and_the_session_key_are_secrets():

@@ -102,3 +102,39 @@ def test_the_same_factory_is_built_once(settings):
     assert faults.counts()[("tracer callable", FactoryFailed)] == (
         before.get(("tracer callable", FactoryFailed), 0) + 1
     )
+
+
+class Unprintable:
+    def __repr__(self):
+        raise RuntimeError("no repr")
+
+
+CALLS: list[str] = []
+
+
+def recording_factory(**parameters):
+    CALLS.append("recording")
+    return make_tracer()
+
+
+def other_factory(**parameters):
+    CALLS.append("other")
+    return make_tracer()
+
+
+def test_unprintable_parameters_are_told_apart_by_identity(settings):
+    # repr() of the parameters raises: the build is keyed by the objects themselves.
+    CALLS.clear()
+    parameters = {"config": Unprintable()}
+    settings.OPENTRACING_TRACER_CALLABLE = f"{HERE}.recording_factory"
+    settings.OPENTRACING_TRACER_PARAMETERS = parameters
+    first = tracer_module.get_tracer()
+    assert first is not opentracing.global_tracer()
+    settings.OPENTRACING_EXCLUDED_PATHS = []  # a new snapshot: the same objects, no new build
+    assert tracer_module.get_tracer() is first
+    settings.OPENTRACING_TRACER_PARAMETERS = {"config": Unprintable()}  # other objects
+    second = tracer_module.get_tracer()
+    settings.OPENTRACING_TRACER_CALLABLE = f"{HERE}.other_factory"  # another factory
+    tracer_module.get_tracer()
+    assert CALLS == ["recording", "recording", "other"]
+    assert second is not first

@@ -129,3 +129,12 @@ def test_a_full_cookie_jar_comes_after_drfs_data(monkeypatch):
     secrets = collect_secrets(django, POLICY, drf)
     assert secrets.scrub("drf-pass-77 cookie-000") == f"{R} {R}"
     assert secrets.scrub("cookie-019") == "cookie-019"
+
+
+def test_the_cookies_of_the_request_drf_wraps_are_secrets():
+    # The span's request is another one (a plain request here): DRF's inner request's cookies
+    # are read too.
+    django = RequestFactory().get("/x/", HTTP_COOKIE="sid=inner-cookie-5")
+    drf = Request(django)
+    secrets = collect_secrets(plain(), POLICY, drf)
+    assert secrets.scrub("inner-cookie-5") == R
