@@ -98,8 +98,8 @@ clean:
 # Mutation testing of the core (mutmut 3 and pytest-timeout, installed here: not `make test`
 # dependencies). The fast test subset on two workers; prints module, mutants, killed, equivalent,
 # score. Equivalent mutants are listed with the reason in mutation/equivalents/ (a file per
-# module). A full run is estimated at 1.5 hours on two idle cores (docs/mutation.rst): not part
-# of `make test` or .ci/run. MUTATION_ARGS=--keep reuses the last run's results for unchanged
+# module). A full run takes 95 minutes on two idle cores (docs/mutation.rst): not part of
+# `make test` or .ci/run. MUTATION_ARGS=--keep reuses the last run's results for unchanged
 # functions; "--keep --retest" runs its survivors again.
 .PHONY: mutation
 MUTMUT := mutmut>=3.8,<4
