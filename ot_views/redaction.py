@@ -25,7 +25,7 @@ import json
 import re
 import sys
 from collections import deque
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from itertools import islice
 from typing import Any
 from urllib.parse import quote, quote_plus, unquote_plus
@@ -342,9 +342,12 @@ class Secrets:
             if len(stripped) < MIN_SECRET_LENGTH or value in forms:
                 continue  # too short, or known already (and its spellings with it)
             # A view that trims the value (a form field does) writes it without its blanks.
-            spellings = {value, *_variants(value)}
-            if stripped != value:
-                spellings.update((stripped, *_variants(stripped)))
+            try:
+                spellings = {value, *_variants(value)}
+                if stripped != value:
+                    spellings.update((stripped, *_variants(stripped)))
+            except Exception:  # a value no encoder takes (a lone surrogate): as written only
+                spellings = {value, stripped}
             spellings -= forms
             size = sum(map(len, spellings))
             if len(forms) + len(spellings) > MAX_SPELLINGS or chars + size > MAX_SPELLING_CHARS:
@@ -375,28 +378,31 @@ NO_SECRETS = Secrets()
 def _variants(value: str) -> Iterator[str]:
     """How a secret may be spelled in text: URL-encoded, repr-, JSON- and SQL-escaped.
 
-    Each is at least as long as the value (escaping only adds characters).
+    Each is at least as long as the value (escaping only adds characters). A spelling that
+    cannot be made (a lone surrogate has no UTF-8 bytes to quote) is left out; the others stay.
     """
-    yield quote_plus(value, safe="")
-    yield quote(value, safe="")
-    yield quote(value)  # urllib's default, which keeps "/"
-    yield quote(value, safe="/:@&+$,-_.!~*'()")  # as escape_uri_path() writes a path
-    yield repr(value)[1:-1]
+    for spell in _SPELLINGS:
+        try:
+            yield spell(value)
+        except (UnicodeError, ValueError):
+            continue
+
+
+_SPELLINGS: tuple[Callable[[str], str], ...] = (
+    lambda v: quote_plus(v, safe=""),
+    lambda v: quote(v, safe=""),
+    quote,  # urllib's default, which keeps "/"
+    lambda v: quote(v, safe="/:@&+$,-_.!~*'()"),  # as escape_uri_path() writes a path
+    lambda v: repr(v)[1:-1],
     # Inside a longer repr the quotes depend on the whole text: a JSON body holds '"', so its
     # repr is delimited by "'" and escapes the secret's own "'".
-    yield repr(value + '"')[1:-2]
-    try:
-        raw = value.encode("utf-8")
-        yield repr(raw)[2:-1]  # quoted as bytes: b'caf\\xc3\\xa9'
-        yield repr(raw + b'"')[2:-2]
-    except UnicodeEncodeError:
-        pass
-    if "'" in value:
-        yield value.replace("'", "''")  # inlined into SQL as a quoted literal
-    try:
-        yield json.dumps(value)[1:-1]
-    except Exception:
-        return
+    lambda v: repr(v + '"')[1:-2],
+    lambda v: repr(v.encode("utf-8"))[2:-1],  # quoted as bytes: b'caf\\xc3\\xa9'
+    lambda v: repr(v.encode("utf-8") + b'"')[2:-2],
+    lambda v: v.replace("'", "''"),  # inlined into SQL as a quoted literal
+    lambda v: json.dumps(v)[1:-1],
+    lambda v: json.dumps(v, ensure_ascii=False)[1:-1],  # as DRF's JSON renderer writes it
+)
 
 
 def _replace_token(text: str, needle: str) -> str:
@@ -471,12 +477,13 @@ def _from_request(request: Any, policy: KeyPolicy, found: list[str]) -> str | No
         query = meta.get("QUERY_STRING")
         if isinstance(query, str) and query:
             _from_pairs(query, policy, found)
+        headers_limit = len(found) + MAX_SECRETS  # the headers' own budget, like every source's
         for key, value in meta.items():
             if not isinstance(value, str) or not value or not isinstance(key, str):
                 continue
             if key == "HTTP_COOKIE":
                 cookie = value
-            elif key.startswith("HTTP_") and policy.matches(key[5:]):
+            elif len(found) < headers_limit and key[:5] == "HTTP_" and policy.matches(key[5:]):
                 _from_header(value, found)
     hidden = _hidden_post_names(request)
     post = attrs.get("_post")

@@ -1,8 +1,10 @@
 """Fourth round of attacks, against the redaction rework of round 3 (budgets per source and per
 request, all-or-nothing spellings, breadth-first structures, JSON bodies by first character).
 
-The first group are findings (they fail against the code they were written for); the second
-group are attacks that held.
+The first group were findings against the code they were written for: a lone surrogate in a
+secret, headers without a budget of their own and JSON written with ``ensure_ascii=False`` are
+fixed; the other four are limits docs/limits.rst states, kept as strict xfails so that lifting
+one shows. The second group are attacks that held.
 """
 
 from __future__ import annotations
@@ -118,6 +120,10 @@ def test_a_lone_surrogate_password_does_not_replace_the_views_exception():
     assert type(caught.value) is ValueError, repr(caught.value)
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="documented limit (docs/limits.rst): a secret is known by its first 4,096 characters",
+)
 def test_the_tail_of_a_secret_longer_than_4096_chars_is_written():
     # Secrets() keeps value[:MAX_SECRET_LENGTH]: the prefix is replaced, and everything past
     # character 4,096 of the secret (the signature of a long JWT) is written right after
@@ -151,6 +157,10 @@ def test_sensitive_headers_have_no_per_source_budget_and_crowd_out_the_form_pass
     assert password not in error_log(span)["message"]
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="documented limit (docs/limits.rst): 1 M characters of spellings per request",
+)
 def test_six_long_latin1_headers_fill_the_spelling_chars_and_crowd_out_the_json_password():
     # A 4,000-char "Bearer ÿÿÿ..." header (a WSGI header is latin-1 text) has ~108 K chars of
     # spellings (percent-encoded UTF-8, bytes repr, JSON) and its credential ~86 K more: six such
@@ -166,6 +176,10 @@ def test_six_long_latin1_headers_fill_the_spelling_chars_and_crowd_out_the_json_
     assert password not in error_log(span)["message"]
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="documented limit (docs/limits.rst): a JSON body is parsed for secrets up to 64 KB",
+)
 def test_a_json_body_over_64kb_is_not_searched_for_its_password():
     # MAX_JSON_BODY: a body over 64 KB is not parsed for secrets at all, though the view parses
     # it and quotes its top-level password (a login carrying a device fingerprint blob).
@@ -187,6 +201,10 @@ def test_a_secret_json_escaped_without_ensure_ascii_is_written():
     assert "Zq7-unicode-json" not in dump(span)
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="documented limit (docs/limits.rst): 1,000 entries per container are walked for secrets",
+)
 def test_a_password_after_1000_top_level_fields_is_not_a_secret():
     # MAX_STRUCTURE_CHILDREN cuts the root's children at 1,000: a JSON (or form) whose password
     # is the 1,001st field (a 12 KB body, far under every other bound) is never reached.
@@ -239,4 +257,3 @@ def test_many_three_char_secrets_over_a_text_full_of_them_are_linear():
     out = secrets.scrub(text[:9000])
     assert time.perf_counter() - start < 1.0
     assert "123" not in out.replace(REDACTED, "")
-
